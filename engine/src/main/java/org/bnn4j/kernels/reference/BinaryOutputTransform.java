@@ -1,0 +1,59 @@
+package org.bnn4j.kernels.reference;
+
+/**
+ * Turns the integer dots of a binary conv or dense layer into its output: float values through
+ * per-channel stages, or packed bits through per-channel integer thresholds.
+ */
+public final class BinaryOutputTransform {
+  private BinaryOutputTransform() {}
+
+  /**
+   * Float output, NCHW {@code [n, m, hw]}: {@code y = dot * multiplier[c] + bias[c]}, then
+   * {@code + residual} (same layout as y) when given, then PReLU with {@code slope[c]} when given,
+   * then {@code + postBias[c]} when given. Null arrays skip their stage.
+   */
+  public static void toFloat(float[] dots, int dOff, int n, int m, int hw, float[] multiplier, float[] bias,
+      float[] residual, int residualOff, float[] slope, float[] postBias, float[] y, int yOff) {
+    for (int b = 0; b < n; b++) {
+      for (int c = 0; c < m; c++) {
+        int base = (b * m + c) * hw;
+        for (int p = 0; p < hw; p++) {
+          float v = dots[dOff + base + p] * multiplier[c] + bias[c];
+          if (residual != null) {
+            v += residual[residualOff + base + p];
+          }
+          if (slope != null && v < 0f) {
+            v *= slope[c];
+          }
+          if (postBias != null) {
+            v += postBias[c];
+          }
+          y[yOff + base + p] = v;
+        }
+      }
+    }
+  }
+
+  /**
+   * Bit output, NHWC packed: channel c is -1 (bit 1) when {@code (dot < threshold[c]) != flip[c]}.
+   * A channel that is constant has threshold {@code Long.MIN_VALUE} and its value in flip.
+   */
+  public static void toBits(float[] dots, int dOff, int n, int m, int hw, long[] threshold, long[] flip,
+      long[] out, int outOff) {
+    int words = BinaryReference.words(m);
+    for (int b = 0; b < n; b++) {
+      for (int p = 0; p < hw; p++) {
+        int o = outOff + (b * hw + p) * words;
+        for (int i = 0; i < words; i++) {
+          out[o + i] = 0L;
+        }
+        for (int c = 0; c < m; c++) {
+          boolean neg = (dots[dOff + (b * m + c) * hw + p] < threshold[c]) != (flip[c] != 0);
+          if (neg) {
+            out[o + (c >>> 6)] |= 1L << (c & 63);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package org.bnn4j.kernels.reference;
+
+/** Reference 2-D convolution (ONNX Conv on NCHW) with groups, strides, dilations and pads. */
+public final class Convolution {
+  private Convolution() {}
+
+  /**
+   * {@code y[N, M, oh, ow] = sum over (ic, ky, kx) of x * w, plus bias}. x is {@code [n, c, h,
+   * w]}; weights are {@code [m, c / group, kH, kW]}; bias is {@code [m]} or null; y is {@code [n,
+   * m, oh, ow]}. The dot product accumulates in float in (ic, ky, kx) order, then adds the bias.
+   * Taps that fall in the padding contribute nothing (zero padding).
+   */
+  public static void conv2d(
+      float[] x, int xOff, int n, int c, int h, int w,
+      float[] wt, int wOff, int m, int group,
+      float[] bias, int biasOff,
+      Window2d win,
+      float[] y, int yOff, int oh, int ow) {
+    if (group < 1 || c % group != 0 || m % group != 0) {
+      throw new IllegalArgumentException(
+          "group " + group + " must divide input channels " + c + " and output channels " + m);
+    }
+    int cpg = c / group;
+    int mpg = m / group;
+    int kh = win.kernelH();
+    int kw = win.kernelW();
+    for (int b = 0; b < n; b++) {
+      for (int oc = 0; oc < m; oc++) {
+        int g = oc / mpg;
+        int wBase = wOff + oc * cpg * kh * kw;
+        int yBase = yOff + ((b * m + oc) * oh) * ow;
+        for (int oy = 0; oy < oh; oy++) {
+          for (int ox = 0; ox < ow; ox++) {
+            float acc = 0f;
+            for (int ic = 0; ic < cpg; ic++) {
+              int xPlane = xOff + (b * c + g * cpg + ic) * h * w;
+              for (int ky = 0; ky < kh; ky++) {
+                int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
+                if (iy < 0 || iy >= h) {
+                  continue;
+                }
+                for (int kx = 0; kx < kw; kx++) {
+                  int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
+                  if (ix < 0 || ix >= w) {
+                    continue;
+                  }
+                  acc += x[xPlane + iy * w + ix] * wt[wBase + (ic * kh + ky) * kw + kx];
+                }
+              }
+            }
+            if (bias != null) {
+              acc += bias[biasOff + oc];
+            }
+            y[yBase + oy * ow + ox] = acc;
+          }
+        }
+      }
+    }
+  }
+}

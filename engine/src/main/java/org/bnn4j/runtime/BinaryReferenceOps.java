@@ -1,0 +1,168 @@
+package org.bnn4j.runtime;
+
+import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.proto.DataType;
+import org.bnn4j.kernels.reference.BinaryOutputTransform;
+import org.bnn4j.kernels.reference.BinaryReference;
+import org.bnn4j.kernels.reference.Window2d;
+
+/**
+ * Binds the binary ops to the reference bit kernels. Shapes and transform inputs were checked by
+ * the graph validator (BinaryShapes); here operands are resolved and scratch is requested.
+ */
+final class BinaryReferenceOps {
+  private BinaryReferenceOps() {}
+
+  /** Dots are kept in floats, exact only below 2^24. */
+  private static final int MAX_EXACT_DOT = 1 << 24;
+
+  static Op binarize(OpContext ctx) {
+    Operand x = ctx.floatInput(0);
+    Operand y = bitsOutput(ctx);
+    float[] thr = ctx.input(1).constantFloats();
+    int[] source = null;
+    if (ctx.node().hasInput(2)) {
+      long[] s = ctx.input(2).words(null);
+      source = new int[s.length];
+      for (int i = 0; i < s.length; i++) {
+        source[i] = (int) s[i];
+      }
+    }
+    int[] d = x.dims();
+    int hw = d.length == 4 ? d[2] * d[3] : 1;
+    int cout = thr.length;
+    int[] src = source;
+    return (arena, words) -> BinaryReference.binarize(x.floats(arena), x.offset(), d[0], d[1],
+        hw, thr, src, cout, y.words(words), y.offset());
+  }
+
+  static Op bitMaxPool(OpContext ctx) {
+    Operand x = bitsInput(ctx, 0);
+    Operand y = bitsOutput(ctx);
+    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null));
+    int[] xd = x.dims();
+    int[] yd = y.dims();
+    return (arena, words) -> BinaryReference.bitMaxPool2d(x.words(words), x.offset(), xd[0],
+        xd[1], xd[2], xd[3], win, y.words(words), y.offset(), yd[2], yd[3]);
+  }
+
+  static Op conv2d(OpContext ctx) {
+    Operand x = bitsInput(ctx, 0);
+    long[] w = ctx.input(1).words(null);
+    int[] wd = ctx.input(1).dims();
+    int[] xd = x.dims();
+    Operand y = ctx.output(0);
+    int[] yd = y.dims();
+    int group = ctx.node().getInt("group", 1);
+    Window2d win = window(ctx, new int[] {wd[1], wd[2]});
+    checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
+    Operand dots = ctx.scratchFloats(Math.toIntExact((long) yd[0] * yd[1] * yd[2] * yd[3]));
+    Transform t = transform(ctx, 4);
+    return (arena, words) -> {
+      float[] da = dots.floats(arena);
+      BinaryReference.conv2dDots(x.words(words), x.offset(), xd[0], xd[1], xd[2], xd[3], w,
+          wd[0], group, win, yd[2], yd[3], da, dots.offset());
+      if (t.tapBias != null) {
+        BinaryReference.addTapBias(t.tapBias, xd[0], xd[2], xd[3], wd[0], win, yd[2], yd[3],
+            da, dots.offset());
+      }
+      t.apply(da, dots.offset(), yd[0], yd[1], yd[2] * yd[3], arena, words);
+    };
+  }
+
+  static Op dense(OpContext ctx) {
+    Operand x = bitsInput(ctx, 0);
+    long[] w = ctx.input(1).words(null);
+    int[] wd = ctx.input(1).dims();
+    int[] xd = x.dims();
+    checkDotRange(ctx, wd[1]);
+    Operand dots = ctx.scratchFloats(Math.toIntExact((long) xd[0] * wd[0]));
+    Transform t = transform(ctx, 2);
+    return (arena, words) -> {
+      float[] da = dots.floats(arena);
+      BinaryReference.denseDots(x.words(words), x.offset(), xd[0], xd[1], w, wd[0], da,
+          dots.offset());
+      if (t.tapBias != null) {
+        for (int b = 0; b < xd[0]; b++) {
+          for (int m = 0; m < wd[0]; m++) {
+            da[dots.offset() + b * wd[0] + m] += t.tapBias[m];
+          }
+        }
+      }
+      t.apply(da, dots.offset(), xd[0], wd[0], 1, arena, words);
+    };
+  }
+
+  /** The output transform of a binary conv or dense node, resolved once. */
+  private record Transform(Operand y, boolean bits, float[] multiplier, float[] bias,
+      Operand residual, float[] slope, float[] postBias, long[] threshold, long[] flip,
+      float[] tapBias) {
+
+    void apply(float[] dots, int dOff, int n, int m, int hw, float[] arena, long[] words) {
+      if (bits) {
+        BinaryOutputTransform.toBits(dots, dOff, n, m, hw, threshold, flip, y.words(words),
+            y.offset());
+      } else {
+        BinaryOutputTransform.toFloat(dots, dOff, n, m, hw, multiplier, bias,
+            residual == null ? null : residual.floats(arena),
+            residual == null ? 0 : residual.offset(), slope, postBias, y.floats(arena),
+            y.offset());
+      }
+    }
+  }
+
+  private static Transform transform(OpContext ctx, int rank) {
+    OpNode n = ctx.node();
+    Operand y = ctx.output(0);
+    if (y.rank() != rank) {
+      throw ctx.error("output has rank " + y.rank() + ", expected " + rank);
+    }
+    if (n.getString("output", "float").equals("bits")) {
+      if (y.type().type() != DataType.BITS || y.isConstant()) {
+        throw ctx.error("output '" + y.name() + "' must be a bits value");
+      }
+      return new Transform(y, true, null, null, null, null, null, ctx.input(2).words(null),
+          ctx.input(3).words(null), constFloats(ctx, 4));
+    }
+    Operand out = ctx.floatOutput(0);
+    return new Transform(out, false, constFloats(ctx, 2), constFloats(ctx, 3),
+        ctx.node().hasInput(4) ? ctx.floatInput(4) : null, constFloats(ctx, 5),
+        constFloats(ctx, 6), null, null, constFloats(ctx, 7));
+  }
+
+  private static float[] constFloats(OpContext ctx, int i) {
+    return ctx.node().hasInput(i) ? ctx.input(i).constantFloats() : null;
+  }
+
+  private static Operand bitsInput(OpContext ctx, int i) {
+    Operand o = ctx.input(i);
+    if (o == null || o.type().type() != DataType.BITS || o.isConstant()) {
+      throw ctx.error("input " + i + " must be a bits activation");
+    }
+    return o;
+  }
+
+  private static Operand bitsOutput(OpContext ctx) {
+    Operand o = ctx.output(0);
+    if (o.type().type() != DataType.BITS || o.isConstant()) {
+      throw ctx.error("output '" + o.name() + "' must be a bits value");
+    }
+    return o;
+  }
+
+  private static void checkDotRange(OpContext ctx, long k) {
+    if (k >= MAX_EXACT_DOT) {
+      throw ctx.unsupported("reduction length " + k + " is over " + MAX_EXACT_DOT);
+    }
+  }
+
+  private static Window2d window(OpContext ctx, int[] kernel) {
+    OpNode node = ctx.node();
+    try {
+      return Window2d.of(kernel, node.getInts("strides", 2, new int[] {1, 1}),
+          node.getInts("pads", 4, new int[4]), node.getInts("dilations", 2, new int[] {1, 1}));
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package org.bnn4j.runtime;
+
+import java.util.Arrays;
+
+/**
+ * Runs a {@link CompiledGraph} on arenas of its own, allocated once at creation. Not
+ * thread-safe: one executor per thread. A run allocates nothing.
+ */
+public final class Executor {
+  private final CompiledGraph program;
+  private final Op[] ops;
+  private float[] arena;
+  private long[] words;
+
+  Executor(CompiledGraph program) {
+    this.program = program;
+    this.ops = program.ops();
+    this.arena = new float[program.floatArenaSize()];
+    this.words = new long[program.wordArenaSize()];
+  }
+
+  public CompiledGraph program() {
+    return program;
+  }
+
+  /** Copies graph input {@code i} from {@code src[srcOff...]} into the arena. */
+  public void setInput(int i, float[] src, int srcOff) {
+    Operand in = program.input(i);
+    System.arraycopy(src, srcOff, arena(), in.offset(), in.size());
+  }
+
+  /** Runs every op in order. */
+  public void run() {
+    float[] a = arena();
+    long[] w = words;
+    for (Op op : ops) {
+      op.run(a, w);
+    }
+  }
+
+  /** Copies graph output {@code i} into {@code dst[dstOff...]}. */
+  public void copyOutput(int i, float[] dst, int dstOff) {
+    Operand out = program.output(i);
+    System.arraycopy(out.floats(arena()), out.offset(), dst, dstOff, out.size());
+  }
+
+  /** A copy of graph output {@code i}. */
+  public float[] output(int i) {
+    Operand out = program.output(i);
+    return Arrays.copyOfRange(out.floats(arena()), out.offset(), out.offset() + out.size());
+  }
+
+  /** A copy of the packed words of graph output {@code i}, which must be a BITS value. */
+  public long[] outputWords(int i) {
+    Operand out = program.output(i);
+    if (out.kind() != Operand.Kind.WORD_ARENA) {
+      throw new IllegalArgumentException("output '" + out.name() + "' is not a bits value");
+    }
+    arena();
+    return Arrays.copyOfRange(words, out.offset(), out.offset() + out.size());
+  }
+
+  /** Drops the arenas; any later call fails. */
+  public void release() {
+    arena = null;
+    words = null;
+  }
+
+  private float[] arena() {
+    if (arena == null) {
+      throw new IllegalStateException("executor is released");
+    }
+    return arena;
+  }
+}

@@ -1,0 +1,357 @@
+package org.bnn4j.convert;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.ConstTensor;
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.proto.DataType;
+
+/**
+ * Turns {@code Sign -> [MaxPool] -> [zero Pad] -> Conv} and {@code Sign -> Gemm} with binary
+ * weights into {@code Binarize -> [BitMaxPool2d] -> BinaryConv2d / BinaryDense}.
+ *
+ * <p>A weight is binary when each output channel's filter takes only the values {@code -a, +a}
+ * for one {@code a > 0}, compared bit for bit: nothing approximate is ever lowered. Shifted signs
+ * {@code Sign(x - t)} and {@code Sign(x + b)} with per-channel constants become thresholds, since
+ * {@code x - t < 0} exactly when {@code x < t} in IEEE arithmetic, and a channel-axis Concat of
+ * such signs of one tensor (widening) becomes one multi-threshold Binarize.
+ */
+public final class BinaryLoweringPass implements GraphPass {
+
+  @Override
+  public String name() {
+    return "lower-binary";
+  }
+
+  /** Where the bits feeding a binary layer come from: Binarize of {@code x} with thresholds. */
+  private record BitSource(String key, String x, float[] thresholds, ValueType xType) {}
+
+  @Override
+  public void apply(Graph g, List<String> log) {
+    Map<String, String> bitsOf = new HashMap<>();
+    int convs = 0;
+    int dense = 0;
+    for (int i = 0; i < g.nodes().size(); i++) {
+      OpNode n = g.nodes().get(i);
+      List<OpNode> inserted = new ArrayList<>();
+      OpNode replacement = null;
+      if (n.op() == OpType.CONV2D) {
+        replacement = lowerConv(g, n, bitsOf, inserted);
+        convs += replacement != null ? 1 : 0;
+      } else if (n.op() == OpType.GEMM) {
+        replacement = lowerDense(g, n, bitsOf, inserted);
+        dense += replacement != null ? 1 : 0;
+      }
+      if (replacement != null) {
+        g.nodes().set(i, replacement);
+        g.nodes().addAll(i, inserted);
+        i += inserted.size();
+      }
+    }
+    int dead = GraphEdits.removeDeadNodes(g);
+    if (convs + dense > 0) {
+      log.add(name() + ": " + convs + " binary conv(s), " + dense + " binary dense, "
+          + bitsOf.size() + " bit source(s); removed " + dead + " float op(s)");
+    }
+  }
+
+  // ---- binary weights ----
+
+  /**
+   * Per-output-channel magnitudes a[m] when rows of {@code w} are all +-a[m], else null. A row
+   * of zeros (BatchNorm with gamma 0 folded into the conv) is exact too, with a[m] = 0; at least
+   * one row must be non-zero.
+   */
+  static float[] binaryScales(float[] w, int rows, int rowLen) {
+    float[] a = new float[rows];
+    boolean anyNonZero = false;
+    for (int m = 0; m < rows; m++) {
+      int bits = Float.floatToRawIntBits(Math.abs(w[m * rowLen]));
+      float mag = Math.abs(w[m * rowLen]);
+      if (Float.isNaN(mag) || Float.isInfinite(mag)) {
+        return null;
+      }
+      anyNonZero |= mag > 0f;
+      for (int k = 1; k < rowLen; k++) {
+        if (Float.floatToRawIntBits(Math.abs(w[m * rowLen + k])) != bits) {
+          return null;
+        }
+      }
+      a[m] = mag;
+    }
+    return anyNonZero ? a : null;
+  }
+
+  // ---- sources ----
+
+  /** Resolves {@code value} as the output of a Sign form or a widening Concat of them. */
+  private static BitSource signSource(Graph g, Map<String, OpNode> producers, String value) {
+    OpNode p = producers.get(value);
+    if (p == null || g.outputs().contains(value)) {
+      return null;
+    }
+    if (p.op() == OpType.SIGN) {
+      return signForm(g, producers, p);
+    }
+    if (p.op() == OpType.CONCAT && p.getLong("axis", -1) == 1) {
+      String x = null;
+      ValueType xType = null;
+      float[] all = new float[0];
+      for (String in : p.inputs()) {
+        OpNode s = producers.get(in);
+        if (s == null || s.op() != OpType.SIGN) {
+          return null;
+        }
+        BitSource part = signForm(g, producers, s);
+        if (part == null || (x != null && !x.equals(part.x))) {
+          return null;
+        }
+        x = part.x;
+        xType = part.xType;
+        float[] joined = Arrays.copyOf(all, all.length + part.thresholds.length);
+        System.arraycopy(part.thresholds, 0, joined, all.length, part.thresholds.length);
+        all = joined;
+      }
+      return x == null ? null : new BitSource(value, x, all, xType);
+    }
+    return null;
+  }
+
+  /** {@code Sign(x)}, {@code Sign(x - t)}, {@code Sign(x + b)} or {@code Sign(b + x)}. */
+  private static BitSource signForm(Graph g, Map<String, OpNode> producers, OpNode sign) {
+    String v = sign.input(0);
+    ValueType vt = g.typeOf(v);
+    if (vt == null || vt.type() != DataType.FLOAT32 || (vt.rank() != 4 && vt.rank() != 2)
+        || g.isConstant(v)) {
+      return null;
+    }
+    int c = vt.dim(1);
+    OpNode p = producers.get(v);
+    if (p != null && (p.op() == OpType.SUB || p.op() == OpType.ADD)) {
+      for (int side = 0; side < 2; side++) {
+        String x = p.input(side);
+        String k = p.input(1 - side);
+        ValueType xt = g.typeOf(x);
+        if (g.isConstant(x) || xt == null || !xt.equals(vt)) {
+          continue;
+        }
+        if (p.op() == OpType.SUB && side == 1) {
+          continue; // t - x: the comparison flips, not a threshold form
+        }
+        float[] t = GraphEdits.perChannel(g, k, c, vt.rank());
+        if (t == null) {
+          continue;
+        }
+        if (p.op() == OpType.ADD) {
+          for (int i = 0; i < t.length; i++) {
+            t[i] = -t[i];
+          }
+        }
+        return new BitSource(sign.output(0), x, t, xt);
+      }
+    }
+    return new BitSource(sign.output(0), v, new float[c], vt);
+  }
+
+  /** The Binarize output for a source, creating the node on first use. */
+  private static String bitsFor(Graph g, BitSource s, Map<String, String> bitsOf,
+      List<OpNode> inserted) {
+    String have = bitsOf.get(s.key);
+    if (have != null) {
+      return have;
+    }
+    String out = g.freshName(s.key + "_bits");
+    String thr = GraphEdits.addConst(g, s.key + "_thresholds",
+        new int[] {s.thresholds.length}, s.thresholds);
+    OpNode b = new OpNode(g.freshName(s.key + "_binarize"), OpType.BINARIZE,
+        List.of(s.x, thr), List.of(out));
+    int[] dims = s.xType.dims();
+    dims[1] = s.thresholds.length;
+    g.types().put(out, ValueType.bits(dims));
+    inserted.add(b);
+    bitsOf.put(s.key, out);
+    return out;
+  }
+
+  // ---- conv ----
+
+  private static OpNode lowerConv(Graph g, OpNode conv, Map<String, String> bitsOf,
+      List<OpNode> inserted) {
+    ConstTensor w = g.constant(conv.input(1));
+    if (w == null || w.type() != DataType.FLOAT32 || w.rank() != 4) {
+      return null;
+    }
+    int m = w.dim(0);
+    int cpg = w.dim(1);
+    int kh = w.dim(2);
+    int kw = w.dim(3);
+    float[] scales = binaryScales(w.floats(), m, cpg * kh * kw);
+    if (scales == null) {
+      return null;
+    }
+    Map<String, OpNode> producers = g.producers();
+    int[] pads = conv.getInts("pads", 4, new int[4]);
+    String x = conv.input(0);
+    OpNode p = producers.get(x);
+    if (p != null && p.op() == OpType.PAD && !g.outputs().contains(x)) {
+      int[] padSpatial = zeroSpatialPads(p);
+      if (padSpatial == null) {
+        return null;
+      }
+      for (int i = 0; i < 4; i++) {
+        pads[i] += padSpatial[i];
+      }
+      x = p.input(0);
+      p = producers.get(x);
+    }
+    OpNode pool = null;
+    if (p != null && p.op() == OpType.MAX_POOL2D && !g.outputs().contains(x)) {
+      pool = p;
+      x = p.input(0);
+    }
+    BitSource src = signSource(g, producers, x);
+    if (src == null || src.xType.rank() != 4) {
+      return null;
+    }
+    String bits = bitsFor(g, src, bitsOf, inserted);
+    if (pool != null) {
+      String key = pool.output(0);
+      String pooled = bitsOf.get(key);
+      if (pooled == null) {
+        pooled = g.freshName(key + "_bits");
+        OpNode bp = new OpNode(g.freshName(pool.name() + "_bits"), OpType.BIT_MAX_POOL2D,
+            List.of(bits), List.of(pooled));
+        bp.attrs().putAll(pool.attrs());
+        int[] dims = g.typeOf(pool.output(0)).dims();
+        dims[1] = src.thresholds.length;
+        g.types().put(pooled, ValueType.bits(dims));
+        inserted.add(bp);
+        bitsOf.put(key, pooled);
+      }
+      bits = pooled;
+    }
+
+    float[] wf = w.floats();
+    int words = (cpg + 63) >>> 6;
+    long[] packed = new long[m * kh * kw * words];
+    for (int oc = 0; oc < m; oc++) {
+      for (int ci = 0; ci < cpg; ci++) {
+        for (int ky = 0; ky < kh; ky++) {
+          for (int kx = 0; kx < kw; kx++) {
+            if (wf[((oc * cpg + ci) * kh + ky) * kw + kx] < 0f) {
+              int row = (oc * kh + ky) * kw + kx;
+              packed[row * words + (ci >>> 6)] |= 1L << (ci & 63);
+            }
+          }
+        }
+      }
+    }
+    String wName = GraphEdits.addBits(g, conv.input(1) + "_bits", new int[] {m, kh, kw, cpg},
+        packed);
+    float[] bias = new float[m];
+    if (conv.hasInput(2)) {
+      ConstTensor b = g.constant(conv.input(2));
+      if (b == null || b.elementCount() != m) {
+        return null;
+      }
+      bias = b.floats().clone();
+    }
+    OpNode bc = new OpNode(conv.name(), OpType.BINARY_CONV2D, List.of(bits, wName,
+        GraphEdits.addConst(g, conv.name() + "_multiplier", new int[] {m}, scales),
+        GraphEdits.addConst(g, conv.name() + "_bias", new int[] {m}, bias)),
+        List.of(conv.output(0)));
+    bc.set("strides", conv.getInts("strides", 2, new int[] {1, 1}));
+    bc.set("pads", pads);
+    bc.set("dilations", conv.getInts("dilations", 2, new int[] {1, 1}));
+    bc.set("group", (long) conv.getInt("group", 1));
+    bc.set("output", "float");
+    return bc;
+  }
+
+  /** [top, left, bottom, right] of a constant-zero Pad that pads only H and W, else null. */
+  private static int[] zeroSpatialPads(OpNode pad) {
+    if (!pad.getString("mode", "constant").equals("constant") || pad.getFloat("value", 0f) != 0f) {
+      return null;
+    }
+    long[] p = pad.getLongs("pads", null);
+    if (p == null || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
+      return null;
+    }
+    for (long v : p) {
+      if (v < 0 || v > 1 << 16) {
+        return null;
+      }
+    }
+    return new int[] {(int) p[2], (int) p[3], (int) p[6], (int) p[7]};
+  }
+
+  // ---- dense ----
+
+  private static OpNode lowerDense(Graph g, OpNode gemm, Map<String, String> bitsOf,
+      List<OpNode> inserted) {
+    ConstTensor b = g.constant(gemm.input(1));
+    if (b == null || b.type() != DataType.FLOAT32 || b.rank() != 2
+        || gemm.getLong("transA", 0) != 0 || g.isConstant(gemm.input(0))) {
+      return null;
+    }
+    boolean transB = gemm.getLong("transB", 0) != 0;
+    int m = transB ? b.dim(0) : b.dim(1);
+    int k = transB ? b.dim(1) : b.dim(0);
+    float[] rows = new float[m * k];
+    float[] bf = b.floats();
+    for (int oc = 0; oc < m; oc++) {
+      for (int i = 0; i < k; i++) {
+        rows[oc * k + i] = transB ? bf[oc * k + i] : bf[i * m + oc];
+      }
+    }
+    float[] scales = binaryScales(rows, m, k);
+    if (scales == null) {
+      return null;
+    }
+    float alpha = gemm.getFloat("alpha", 1f);
+    float beta = gemm.getFloat("beta", 1f);
+    float[] bias = new float[m];
+    if (gemm.hasInput(2)) {
+      ConstTensor c = g.constant(gemm.input(2));
+      if (c == null || c.type() != DataType.FLOAT32) {
+        return null;
+      }
+      float[] cv = GraphEdits.perChannel(g, gemm.input(2), m, 2);
+      if (cv == null) {
+        return null;
+      }
+      for (int oc = 0; oc < m; oc++) {
+        bias[oc] = beta * cv[oc];
+      }
+    }
+    Map<String, OpNode> producers = g.producers();
+    BitSource src = signSource(g, producers, gemm.input(0));
+    if (src == null || src.xType.rank() != 2 || src.thresholds.length != k) {
+      return null;
+    }
+    String bits = bitsFor(g, src, bitsOf, inserted);
+    int words = (k + 63) >>> 6;
+    long[] packed = new long[m * words];
+    for (int oc = 0; oc < m; oc++) {
+      for (int i = 0; i < k; i++) {
+        if (rows[oc * k + i] < 0f) {
+          packed[oc * words + (i >>> 6)] |= 1L << (i & 63);
+        }
+      }
+      scales[oc] *= alpha;
+    }
+    String wName = GraphEdits.addBits(g, gemm.input(1) + "_bits", new int[] {m, k}, packed);
+    OpNode bd = new OpNode(gemm.name(), OpType.BINARY_DENSE, List.of(bits, wName,
+        GraphEdits.addConst(g, gemm.name() + "_multiplier", new int[] {m}, scales),
+        GraphEdits.addConst(g, gemm.name() + "_bias", new int[] {m}, bias)),
+        List.of(gemm.output(0)));
+    bd.set("output", "float");
+    return bd;
+  }
+}

@@ -1,0 +1,158 @@
+package org.bnn4j.convert;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.ConstTensor;
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.ValueType;
+
+/**
+ * Binary to binary: where a binary layer's float output is only binarised again, the layer writes
+ * bits directly through one integer threshold per channel.
+ *
+ * <p>The dot d is an integer in [-K, K]. The pass evaluates the layer's float transform and the
+ * consumer's comparison at every such d, in the same float arithmetic the float path uses, and
+ * keeps the result only when the set of d that give -1 is {@code d < t} (rising transform),
+ * {@code d >= t} (falling, so the comparison flips) or empty or everything (a constant channel).
+ * The bits therefore equal the unfused graph's bits for every input, boundaries included.
+ */
+public final class BitOutputPass implements GraphPass {
+  /** Threshold that no dot reaches: with it, a channel's bit is its flip value. */
+  public static final long CONSTANT = Long.MIN_VALUE;
+
+  @Override
+  public String name() {
+    return "bit-output";
+  }
+
+  @Override
+  public void apply(Graph g, List<String> log) {
+    int fused = 0;
+    int constant = 0;
+    for (int i = 0; i < g.nodes().size(); i++) {
+      OpNode n = g.nodes().get(i);
+      if ((n.op() != OpType.BINARY_CONV2D && n.op() != OpType.BINARY_DENSE)
+          || !n.getString("output", "float").equals("float")) {
+        continue;
+      }
+      OutputTransformFusionPass.normalizeInputs(n);
+      if (!n.input(OutputTransformFusionPass.RESIDUAL).isEmpty()) {
+        continue;
+      }
+      Map<String, List<OpNode>> consumers = g.consumers();
+      String y = n.output(0);
+      if (!GraphEdits.soleConsumer(g, consumers, y)) {
+        continue;
+      }
+      OpNode bin = consumers.get(y).get(0);
+      ValueType yt = g.typeOf(y);
+      int m = yt.dim(1);
+      if (bin.op() != OpType.BINARIZE || bin.hasInput(2) || !bin.input(0).equals(y)) {
+        continue;
+      }
+      float[] thr = GraphEdits.vector(g, bin.input(1), m);
+      if (thr == null) {
+        continue;
+      }
+      long[] range = dotRange(g, n);
+      long[] threshold = new long[m];
+      long[] flip = new long[m];
+      boolean ok = true;
+      for (int c = 0; c < m && ok; c++) {
+        ok = solve(g, n, c, thr[c], range[c], threshold, flip);
+        constant += ok && threshold[c] == CONSTANT ? 1 : 0;
+      }
+      if (!ok) {
+        continue;
+      }
+      String tap = n.input(OutputTransformFusionPass.TAP_BIAS);
+      List<String> ins = new ArrayList<>(List.of(n.input(0), n.input(1),
+          GraphEdits.addInt64(g, n.name() + "_threshold", threshold),
+          GraphEdits.addInt64(g, n.name() + "_flip", flip)));
+      if (!tap.isEmpty()) {
+        ins.add(tap);
+      }
+      n.inputs().clear();
+      n.inputs().addAll(ins);
+      n.set("output", "bits");
+      n.outputs().set(0, bin.output(0));
+      g.nodes().remove(bin);
+      g.types().remove(y);
+      g.removeUnused();
+      fused++;
+    }
+    if (fused > 0) {
+      log.add(name() + ": " + fused + " binary layer(s) now write bits through integer"
+          + " thresholds (" + constant + " constant channel(s))");
+    }
+  }
+
+  /** Per output channel, the largest |d| the layer can produce. */
+  static long[] dotRange(Graph g, OpNode n) {
+    ConstTensor w = g.constant(n.input(1));
+    int m = w.dim(0);
+    long taps = 1;
+    for (int i = 1; i < w.rank(); i++) {
+      taps *= w.dim(i);
+    }
+    long[] r = new long[m];
+    java.util.Arrays.fill(r, taps);
+    String tapName = n.getString("output", "float").equals("bits")
+        ? n.input(4) : n.input(OutputTransformFusionPass.TAP_BIAS);
+    if (!tapName.isEmpty()) {
+      float[] tb = g.constant(tapName).floats();
+      int per = tb.length / m;
+      for (int c = 0; c < m; c++) {
+        for (int i = 0; i < per; i++) {
+          r[c] += (long) Math.abs(tb[c * per + i]);
+        }
+      }
+    }
+    return r;
+  }
+
+  /** The float path's value for dot d on channel c, computed as the runtime computes it. */
+  static float transform(Graph g, OpNode n, int c, long d) {
+    float mult = g.constant(n.input(OutputTransformFusionPass.MULTIPLIER)).floats()[c];
+    float bias = g.constant(n.input(OutputTransformFusionPass.BIAS)).floats()[c];
+    float v = (float) d * mult + bias;
+    String slope = n.input(OutputTransformFusionPass.SLOPE);
+    if (!slope.isEmpty() && v < 0f) {
+      v *= g.constant(slope).floats()[c];
+    }
+    String post = n.input(OutputTransformFusionPass.POST_BIAS);
+    if (!post.isEmpty()) {
+      v += g.constant(post).floats()[c];
+    }
+    return v;
+  }
+
+  private static boolean solve(Graph g, OpNode n, int c, float t, long k, long[] threshold,
+      long[] flip) {
+    // neg(d): the consumer writes -1. Find the pattern of neg over d = -k .. k.
+    boolean first = transform(g, n, c, -k) < t;
+    long change = Long.MIN_VALUE;
+    for (long d = -k + 1; d <= k; d++) {
+      boolean neg = transform(g, n, c, d) < t;
+      if (neg != first) {
+        if (change != Long.MIN_VALUE) {
+          return false; // changes twice: not a threshold form
+        }
+        change = d;
+        first = neg;
+      }
+    }
+    if (change == Long.MIN_VALUE) {
+      threshold[c] = CONSTANT;
+      flip[c] = first ? 1 : 0;
+    } else {
+      // After the change neg == first. Rising (-1 below): neg for d < change.
+      threshold[c] = change;
+      flip[c] = first ? 1 : 0;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+package org.bnn4j.convert;
+
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpNode;
+
+/** Value bounds that hold for every finite input, from the op that produces a value. */
+final class Ranges {
+  private Ranges() {}
+
+  /** {@code [lo, hi]} with every element of {@code value} inside, or null when unbounded. */
+  static double[] of(Graph g, String value) {
+    OpNode p = g.producers().get(value);
+    if (p == null) {
+      return null;
+    }
+    return switch (p.op()) {
+      case SIGMOID, HARD_SIGMOID -> new double[] {0, 1};
+      case TANH, SIGN -> new double[] {-1, 1};
+      case CLIP -> {
+        float lo = p.getFloat("min", Float.NEGATIVE_INFINITY);
+        float hi = p.getFloat("max", Float.POSITIVE_INFINITY);
+        yield Float.isInfinite(lo) || Float.isInfinite(hi) ? null : new double[] {lo, hi};
+      }
+      default -> null;
+    };
+  }
+}

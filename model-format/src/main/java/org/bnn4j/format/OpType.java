@@ -1,0 +1,129 @@
+package org.bnn4j.format;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The engine's operator set: the contract between the converter (which emits these) and the
+ * runtime (which executes them). Float tensors are row-major; 4-D float activations are NCHW.
+ * BITS activations follow the convention in bnn4j_model.proto (NHWC, packed along C).
+ *
+ * <p>Attributes are fully resolved by the converter: no auto_pad, no defaults that depend on the
+ * source opset. 2-D spatial attributes are {@code [h, w]}; {@code pads} is {@code [top, left,
+ * bottom, right]}.
+ */
+public enum OpType {
+  /** X[N,C,H,W], W[M,C/group,kH,kW], optional B[M]. Attrs: strides, pads, dilations, group. */
+  CONV2D("Conv2d"),
+  /**
+   * Y = alpha * A' * B' + beta * C, where A' is A or A^T (transA), B' is B or B^T (transB).
+   * A and B are 2-D; optional C broadcasts unidirectionally to [M, N]. Attrs: transA, transB,
+   * alpha, beta.
+   */
+  GEMM("Gemm"),
+  /** Attrs: kernel, strides, pads, dilations, ceil_mode. Padding never wins the max. */
+  MAX_POOL2D("MaxPool2d"),
+  /** Attrs: kernel, strides, pads, ceil_mode, count_include_pad. */
+  AVG_POOL2D("AvgPool2d"),
+  /** X[N,C,H,W] to [N,C,1,1]. */
+  GLOBAL_AVG_POOL("GlobalAvgPool"),
+  /** X[N,C,H,W] to [N,C,1,1]. */
+  GLOBAL_MAX_POOL("GlobalMaxPool"),
+  /**
+   * Inference BatchNormalization over axis 1: X, scale, bias, mean, var (each [C]).
+   * y = (x - mean) / sqrt(var + epsilon) * scale + bias. Attr: epsilon.
+   */
+  BATCH_NORM("BatchNorm"),
+  /** Element-wise with numpy (multidirectional) broadcasting. */
+  ADD("Add"),
+  SUB("Sub"),
+  MUL("Mul"),
+  DIV("Div"),
+  /** X, slope; slope broadcasts unidirectionally to X. y = x &lt; 0 ? slope * x : x. */
+  PRELU("PRelu"),
+  RELU("Relu"),
+  /** Attr: alpha. */
+  LEAKY_RELU("LeakyRelu"),
+  SIGMOID("Sigmoid"),
+  TANH("Tanh"),
+  /** y = max(0, min(1, alpha * x + beta)). Attrs: alpha, beta. */
+  HARD_SIGMOID("HardSigmoid"),
+  /** y = x * max(0, min(1, x / 6 + 1 / 2)). */
+  HARD_SWISH("HardSwish"),
+  /** ONNX Sign on floats: -1, 0 or +1 (0 stays 0; binarisation uses BinarizeThreshold). */
+  SIGN("Sign"),
+  /** Attrs: min, max (floats; absent means unbounded). */
+  CLIP("Clip"),
+  /** Softmax along one non-negative axis. Attr: axis. */
+  SOFTMAX("Softmax"),
+  /** Attr: axis (non-negative). */
+  CONCAT("Concat"),
+  /** Attr: shape (fully resolved, no 0 or -1). Row-major data is unchanged. */
+  RESHAPE("Reshape"),
+  /** Attr: perm. */
+  TRANSPOSE("Transpose"),
+  /**
+   * Attrs: pads (2 * rank: all begins, then all ends; non-negative), mode ("constant", "reflect"
+   * or "edge"), value (for constant).
+   */
+  PAD("Pad"),
+  IDENTITY("Identity"),
+
+  // ---- Binary ops (see the BIT CONVENTION in bnn4j_model.proto) ----
+
+  /**
+   * Float X[N,C,H,W] or X[N,C] to BITS [N,Cout,H,W] (or [N,Cout]). Inputs: X, thresholds T[Cout]
+   * (float), optional source map S[Cout] (int64; default j % C, which needs Cout a multiple of C).
+   * Output channel j is -1 (bit 1) exactly when {@code x[S[j]] < T[j]}, so sign(x - t) is
+   * threshold t and sign(0) reads as +1. Widening with K thresholds per channel is Cout = K*C.
+   */
+  BINARIZE("Binarize"),
+  /**
+   * BITS X[N,Cin,H,W] (NHWC words) with constant BITS W of logical dims [M,kH,kW,Cin/group].
+   * Attrs: strides, pads, dilations, group, output ("float" or "bits"). Inputs 2.. hold the
+   * output transform of the integer dot d (taps in the zero padding contribute 0, and
+   * {@code tap_bias[M,kH,kW]}, when given, adds its valid taps' values to d):
+   * <ul>
+   *   <li>float output: 2 multiplier[M], 3 bias[M], 4 residual (float, output's shape) or "",
+   *       5 PReLU slope[M] or "", 6 post bias[M] or "", 7 tap_bias or "".
+   *       {@code y = d*multiplier + bias (+ residual) (PReLU) (+ post bias)}.
+   *   <li>bits output: 2 threshold[M] (int64), 3 flip[M] (int64 0/1), 4 tap_bias or "".
+   *       Channel m is -1 when {@code (d < threshold[m]) != (flip[m] == 1)}.
+   * </ul>
+   */
+  BINARY_CONV2D("BinaryConv2d"),
+  /**
+   * BITS X[N,K] with constant BITS W[M,K]; output [N,M]. Attr output; inputs 2.. as
+   * BinaryConv2d, with tap_bias of dims [M].
+   */
+  BINARY_DENSE("BinaryDense"),
+  /**
+   * Max pooling on BITS, attrs as MaxPool2d. The max of +1/-1 values is -1 only when every valid
+   * tap is -1: a bitwise AND under bit 1 = -1. Padding never wins.
+   */
+  BIT_MAX_POOL2D("BitMaxPool2d");
+
+  private final String opName;
+
+  OpType(String opName) {
+    this.opName = opName;
+  }
+
+  /** The name stored in {@code Node.op_type}. */
+  public String opName() {
+    return opName;
+  }
+
+  private static final Map<String, OpType> BY_NAME = new HashMap<>();
+
+  static {
+    for (OpType t : values()) {
+      BY_NAME.put(t.opName, t);
+    }
+  }
+
+  /** Returns the op with that stored name, or null when there is none. */
+  public static OpType byName(String name) {
+    return BY_NAME.get(name);
+  }
+}

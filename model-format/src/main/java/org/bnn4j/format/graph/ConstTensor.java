@@ -1,0 +1,120 @@
+package org.bnn4j.format.graph;
+
+import java.util.Arrays;
+import org.bnn4j.format.proto.DataType;
+
+/**
+ * A constant tensor. FLOAT32 data lives in {@code floats}; INT64 data and BITS words live in
+ * {@code longs}. For BITS, dims are logical [rows..., channels] and each row holds
+ * {@code wordsPerRow(channels)} words (see the BIT CONVENTION in bnn4j_model.proto).
+ */
+public final class ConstTensor {
+  private final DataType type;
+  private final int[] dims;
+  private final float[] floats;
+  private final long[] longs;
+
+  private ConstTensor(DataType type, int[] dims, float[] floats, long[] longs) {
+    this.type = type;
+    this.dims = dims.clone();
+    this.floats = floats;
+    this.longs = longs;
+  }
+
+  public static ConstTensor ofFloats(int[] dims, float[] data) {
+    if (data.length != count(dims)) {
+      throw new IllegalArgumentException(
+          "float tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
+              + data.length);
+    }
+    return new ConstTensor(DataType.FLOAT32, dims, data, null);
+  }
+
+  public static ConstTensor ofInt64(int[] dims, long[] data) {
+    if (data.length != count(dims)) {
+      throw new IllegalArgumentException(
+          "int64 tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
+              + data.length);
+    }
+    return new ConstTensor(DataType.INT64, dims, null, data);
+  }
+
+  public static ConstTensor ofBits(int[] dims, long[] words) {
+    if (dims.length == 0) {
+      throw new IllegalArgumentException("bit tensor needs at least one dim");
+    }
+    if (words.length != packedWordCount(dims)) {
+      throw new IllegalArgumentException(
+          "bit tensor " + Arrays.toString(dims) + " needs " + packedWordCount(dims)
+              + " words, got " + words.length);
+    }
+    return new ConstTensor(DataType.BITS, dims, null, words);
+  }
+
+  /** Words per row of {@code channels} bits. */
+  public static int wordsPerRow(int channels) {
+    return (channels + 63) >>> 6;
+  }
+
+  /** Words needed for a BITS tensor of these logical dims. */
+  public static long packedWordCount(int[] dims) {
+    long rows = 1;
+    for (int i = 0; i < dims.length - 1; i++) {
+      rows *= dims[i];
+    }
+    return rows * wordsPerRow(dims[dims.length - 1]);
+  }
+
+  static long count(int[] dims) {
+    long n = 1;
+    for (int d : dims) {
+      n *= d;
+    }
+    return n;
+  }
+
+  public DataType type() {
+    return type;
+  }
+
+  public int[] dims() {
+    return dims.clone();
+  }
+
+  public int rank() {
+    return dims.length;
+  }
+
+  public int dim(int i) {
+    return dims[i];
+  }
+
+  public long elementCount() {
+    return count(dims);
+  }
+
+  /** The float data, not copied: callers must not modify it. */
+  public float[] floats() {
+    if (type != DataType.FLOAT32) {
+      throw new IllegalStateException("not a float tensor: " + type);
+    }
+    return floats;
+  }
+
+  /** The int64 data or BITS words, not copied: callers must not modify it. */
+  public long[] longs() {
+    if (type == DataType.FLOAT32) {
+      throw new IllegalStateException("not an int64 or bits tensor");
+    }
+    return longs;
+  }
+
+  public ValueType valueType() {
+    return new ValueType(type, dims);
+  }
+
+  /** Bytes this tensor takes in a model file. */
+  public long storageBytes() {
+    return type == DataType.FLOAT32 ? 4L * floats.length : 8L * longs.length;
+  }
+}

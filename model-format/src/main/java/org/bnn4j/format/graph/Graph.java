@@ -1,0 +1,123 @@
+package org.bnn4j.format.graph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bnn4j.format.proto.ModelMetadata;
+
+/**
+ * A model graph: nodes in execution order over named values, with constants and static types.
+ * Mutable while the converter works on it; the engine treats a loaded graph as read-only.
+ */
+public final class Graph {
+  private final List<String> inputs = new ArrayList<>();
+  private final List<String> outputs = new ArrayList<>();
+  private final Map<String, ValueType> types = new LinkedHashMap<>();
+  private final Map<String, ConstTensor> constants = new LinkedHashMap<>();
+  private final List<OpNode> nodes = new ArrayList<>();
+  private ModelMetadata metadata = ModelMetadata.getDefaultInstance();
+
+  /** Graph input names, in order (mutable). */
+  public List<String> inputs() {
+    return inputs;
+  }
+
+  /** Graph output names, in order (mutable). */
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  /** Static type of every non-constant value: inputs, intermediates, outputs (mutable). */
+  public Map<String, ValueType> types() {
+    return types;
+  }
+
+  /** Constants by name (mutable). */
+  public Map<String, ConstTensor> constants() {
+    return constants;
+  }
+
+  /** Nodes in execution order (mutable). */
+  public List<OpNode> nodes() {
+    return nodes;
+  }
+
+  public ModelMetadata metadata() {
+    return metadata;
+  }
+
+  public void setMetadata(ModelMetadata metadata) {
+    this.metadata = metadata;
+  }
+
+  public boolean isConstant(String name) {
+    return constants.containsKey(name);
+  }
+
+  public ConstTensor constant(String name) {
+    return constants.get(name);
+  }
+
+  /** Type of a value or constant, or null when the name is unknown. */
+  public ValueType typeOf(String name) {
+    ValueType t = types.get(name);
+    if (t == null) {
+      ConstTensor c = constants.get(name);
+      if (c != null) {
+        return c.valueType();
+      }
+    }
+    return t;
+  }
+
+  /** The node that writes each value. */
+  public Map<String, OpNode> producers() {
+    Map<String, OpNode> m = new HashMap<>();
+    for (OpNode n : nodes) {
+      for (String o : n.outputs()) {
+        m.put(o, n);
+      }
+    }
+    return m;
+  }
+
+  /** The nodes that read each value, in execution order. */
+  public Map<String, List<OpNode>> consumers() {
+    Map<String, List<OpNode>> m = new HashMap<>();
+    for (OpNode n : nodes) {
+      for (String i : n.inputs()) {
+        if (!i.isEmpty()) {
+          m.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
+        }
+      }
+    }
+    return m;
+  }
+
+  /** A value name not yet used in this graph, derived from {@code base}. */
+  public String freshName(String base) {
+    if (!types.containsKey(base) && !constants.containsKey(base)) {
+      return base;
+    }
+    for (int i = 1; ; i++) {
+      String n = base + "_" + i;
+      if (!types.containsKey(n) && !constants.containsKey(n)) {
+        return n;
+      }
+    }
+  }
+
+  /** Drops constants and value types that no node, input or output refers to. */
+  public void removeUnused() {
+    java.util.Set<String> used = new java.util.HashSet<>(inputs);
+    used.addAll(outputs);
+    for (OpNode n : nodes) {
+      used.addAll(n.inputs());
+      used.addAll(n.outputs());
+    }
+    constants.keySet().retainAll(used);
+    types.keySet().retainAll(used);
+  }
+}

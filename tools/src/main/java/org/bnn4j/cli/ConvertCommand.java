@@ -1,0 +1,136 @@
+package org.bnn4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.bnn4j.convert.Converter;
+import org.bnn4j.format.Limits;
+import org.bnn4j.format.ModelCodec;
+import org.bnn4j.format.ModelFile;
+import org.bnn4j.format.ModelStats;
+import org.bnn4j.format.proto.InputSpec;
+import org.bnn4j.format.proto.ModelMetadata;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code bnn4j convert}: ONNX in, .bnn out, written atomically. */
+@Command(
+    name = "convert",
+    mixinStandardHelpOptions = true,
+    description = "Converts an ONNX model into a .bnn model, lowering binary patterns to bit ops.")
+final class ConvertCommand implements Callable<Integer> {
+  @Mixin VerboseOption verbose;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model to convert.")
+  Path input;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL.bnn",
+      description = "Where to write the .bnn model.")
+  Path output;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "Model name stored in the file.")
+  String name;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "Class labels, one per line, stored in the file for output 0.")
+  Path labels;
+
+  @Option(names = "--mean", split = ",", paramLabel = "M",
+      description = "Per-channel mean for image preprocessing, e.g. 0.1307 or 0.485,0.456,0.406.")
+  float[] mean;
+
+  @Option(names = "--std", split = ",", paramLabel = "S",
+      description = "Per-channel std for image preprocessing.")
+  float[] std;
+
+  @Option(names = "--pixel-scale", paramLabel = "F",
+      description = "Factor taking raw pixels to the range mean and std refer to (default 1/255).")
+  Float pixelScale;
+
+  @Option(names = "--color", paramLabel = "MODE",
+      description = "Colour mode of image input 0: ${COMPLETION-CANDIDATES}.")
+  InputSpec.ColorMode color;
+
+  @Override
+  public Integer call() throws IOException {
+    if (Files.exists(output) && Files.isSameFile(input, output)) {
+      throw new Bnn4jCli.CliException("refusing to overwrite the input model " + input
+          + "; choose another -o");
+    }
+    byte[] onnx = ModelFile.readBounded(input, Limits.DEFAULT);
+    Converter.Result r = Converter.convert(onnx, Limits.DEFAULT);
+    r.graph().setMetadata(withUserMetadata(r.graph().metadata()));
+    byte[] bnn = ModelCodec.encode(r.graph());
+    ModelFile.writeBytes(bnn, output);
+    PrintWriter out = spec.commandLine().getOut();
+    for (String line : r.log()) {
+      out.println(line);
+    }
+    ModelStats.Totals t = ModelStats.of(r.graph()).totals();
+    out.printf("wrote %s: %d ops (%d binary), %,d bytes (ONNX %,d bytes)%n", output,
+        r.graph().nodes().size(), t.binaryOps(), bnn.length, onnx.length);
+    return 0;
+  }
+
+  private ModelMetadata withUserMetadata(ModelMetadata meta) throws IOException {
+    ModelMetadata.Builder b = meta.toBuilder();
+    if (name != null) {
+      b.setName(name);
+    }
+    if (labels != null) {
+      b.clearLabels();
+      for (String line : Files.readAllLines(labels)) {
+        if (!line.isBlank()) {
+          b.addLabels(line.strip());
+        }
+      }
+    }
+    if (mean != null || std != null || pixelScale != null || color != null) {
+      if (b.getInputsCount() == 0) {
+        throw new Bnn4jCli.CliException("the model declares no input to attach preprocessing to");
+      }
+      InputSpec.Builder in = b.getInputs(0).toBuilder();
+      int channels = in.getShapeCount() > 1 ? (int) in.getShape(1) : 1;
+      if (mean != null) {
+        checkChannels("--mean", mean, channels);
+        in.clearMean();
+        for (float v : mean) {
+          in.addMean(v);
+        }
+      }
+      if (std != null) {
+        checkChannels("--std", std, channels);
+        in.clearStd();
+        for (float v : std) {
+          if (!(v > 0f)) {
+            throw new Bnn4jCli.CliException("--std values must be positive, found " + v);
+          }
+          in.addStd(v);
+        }
+      }
+      if (pixelScale != null) {
+        in.setPixelScale(pixelScale);
+      }
+      if (color != null) {
+        in.setColorMode(color);
+      }
+      in.setLayout(InputSpec.Layout.NCHW);
+      b.setInputs(0, in);
+    }
+    return b.build();
+  }
+
+  private static void checkChannels(String option, float[] v, int channels) {
+    if (v.length != 1 && v.length != channels) {
+      throw new Bnn4jCli.CliException(option + " has " + v.length + " values; the input has "
+          + channels + " channel(s), so give 1 or " + channels);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package org.bnn4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.bnn4j.Model;
+import org.bnn4j.format.ModelStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code bnn4j inspect}: a per-op table of shapes, parameters, weight bytes and MACs. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = "Prints each op with its output shape, parameters, weight bytes and MACs.")
+final class InspectCommand implements Callable<Integer> {
+  @Mixin VerboseOption verbose;
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "A .bnn or .onnx model.")
+  Path model;
+
+  @Override
+  public Integer call() throws IOException {
+    try (Model m = Model.load(model)) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(ModelStats.of(m.graph()).toTable(m.metadata()));
+      out.flush();
+    }
+    return 0;
+  }
+}
