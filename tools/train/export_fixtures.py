@@ -161,6 +161,8 @@ class BinConv2d(Named):
         self.groups = groups
         self.weight_form = weight_form
         w = torch.randn(cout, cin // groups, kh, kw)
+        # float32 randn yields an exact 0 now and then; sign(0) = 0 is not a binary weight.
+        w[w == 0] = 1e-3
         if weight_form == "frozen":
             w = torch.sign(w)
         elif weight_form == "frozen_alpha":
@@ -1187,7 +1189,7 @@ def dump_json(obj):
     return text + "\n"
 
 
-def export_resnet18(out_dir, modes=MODES, stem_relu=True):
+def export_resnet18(out_dir, modes=MODES, stem_relu=False):
     """Bi-Real style binary ResNet-18 at 1x3x224x224 with random weights (NOT committed).
 
     stem: Conv7x7/2 (float) -> BN -> ReLU -> MaxPool3x3/2. With the ReLU, the first unit's sign
@@ -1219,7 +1221,7 @@ def export_resnet18(out_dir, modes=MODES, stem_relu=True):
     nz = sum(z for _, z, _ in zeros)
     if nz:
         print("WARNING: %d activation values fed to Sign are exactly 0 (ReLU+maxpool stem -> first unit); "
-              "torch/ONNX sign(0)=0 differs from sign(0)=+1 there (use --no-stem-relu to avoid)" % nz)
+              "torch/ONNX sign(0)=0 differs from sign(0)=+1 there (drop --stem-relu to avoid)" % nz)
     return report
 
 
@@ -1230,8 +1232,9 @@ def main(argv=None):
     ap.add_argument("--list", action="store_true", help="list fixtures and exit")
     ap.add_argument("--resnet18", metavar="OUT_DIR",
                     help="export only the Bi-Real ResNet-18 (1x3x224x224, random weights) to OUT_DIR")
-    ap.add_argument("--no-stem-relu", action="store_true",
-                    help="with --resnet18: drop the stem ReLU so no exact 0 reaches a Sign")
+    ap.add_argument("--stem-relu", action="store_true",
+                    help="with --resnet18: keep a ReLU in the stem (exact zeros then reach the"
+                         " first Sign, where torch's sign(0)=0 differs from bnn4j's +1)")
     args = ap.parse_args(argv)
 
     if args.list:
@@ -1239,7 +1242,7 @@ def main(argv=None):
             print("%-26s patterns=%-10s %s" % (fx["name"], fx["patterns"], fx["description"]))
         return 0
     if args.resnet18:
-        export_resnet18(args.resnet18, stem_relu=not args.no_stem_relu)
+        export_resnet18(args.resnet18, stem_relu=args.stem_relu)
         return 0
 
     names = {fx["name"] for fx in FIXTURES}

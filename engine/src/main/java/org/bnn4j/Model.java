@@ -16,6 +16,7 @@ import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.proto.ModelMetadata;
 import org.bnn4j.runtime.CompiledGraph;
+import org.bnn4j.runtime.FastOps;
 
 /**
  * A loaded model, ready to run: the validated graph, compiled once into ops and a static memory
@@ -50,7 +51,7 @@ public final class Model implements AutoCloseable {
             + graph.typeOf(out) + "; model outputs must be float");
       }
     }
-    this.compiled = CompiledGraph.compile(graph);
+    this.compiled = CompiledGraph.compile(graph, new FastOps());
     this.inputNames = List.copyOf(graph.inputs());
     this.outputNames = List.copyOf(graph.outputs());
   }

@@ -37,6 +37,7 @@ public final class Session implements AutoCloseable {
     this.program = executor.program();
     this.executor = executor;
     this.options = options;
+    executor.setThreads(options.threads());
     this.inputNames = model.inputNames();
     this.outputNames = model.outputNames();
     this.inputDims = new int[inputNames.size()][];

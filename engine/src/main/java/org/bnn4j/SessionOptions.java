@@ -2,7 +2,8 @@ package org.bnn4j;
 
 /** Immutable options for a {@link Session}. Start from {@link #defaults()}. */
 public final class SessionOptions {
-  private static final SessionOptions DEFAULTS = new SessionOptions(1);
+  private static final SessionOptions DEFAULTS = new SessionOptions(
+      Math.max(1, Runtime.getRuntime().availableProcessors()));
 
   private final int threads;
 
@@ -10,13 +11,15 @@ public final class SessionOptions {
     this.threads = threads;
   }
 
-  /** Default options: one thread. */
+  /** Default options: as many threads as the JVM has processors. */
   public static SessionOptions defaults() {
     return DEFAULTS;
   }
 
   /**
-   * Threads one inference may use. Stored only for now: inference runs on the caller's thread.
+   * Threads one inference may use: the binary convolutions split their output positions over a
+   * shared pool of daemon workers (at most one per processor), the caller's thread included.
+   * Results are identical for any count.
    */
   public int threads() {
     return threads;

@@ -94,7 +94,7 @@ final class BinaryReferenceOps {
   }
 
   /** The output transform of a binary conv or dense node, resolved once. */
-  private record Transform(Operand y, boolean bits, float[] multiplier, float[] bias,
+  record Transform(Operand y, boolean bits, float[] multiplier, float[] bias,
       Operand residual, float[] slope, float[] postBias, long[] threshold, long[] flip,
       float[] tapBias) {
 
@@ -111,7 +111,7 @@ final class BinaryReferenceOps {
     }
   }
 
-  private static Transform transform(OpContext ctx, int rank) {
+  static Transform transform(OpContext ctx, int rank) {
     OpNode n = ctx.node();
     Operand y = ctx.output(0);
     if (y.rank() != rank) {
@@ -134,7 +134,7 @@ final class BinaryReferenceOps {
     return ctx.node().hasInput(i) ? ctx.input(i).constantFloats() : null;
   }
 
-  private static Operand bitsInput(OpContext ctx, int i) {
+  static Operand bitsInput(OpContext ctx, int i) {
     Operand o = ctx.input(i);
     if (o == null || o.type().type() != DataType.BITS || o.isConstant()) {
       throw ctx.error("input " + i + " must be a bits activation");
@@ -150,13 +150,13 @@ final class BinaryReferenceOps {
     return o;
   }
 
-  private static void checkDotRange(OpContext ctx, long k) {
+  static void checkDotRange(OpContext ctx, long k) {
     if (k >= MAX_EXACT_DOT) {
       throw ctx.unsupported("reduction length " + k + " is over " + MAX_EXACT_DOT);
     }
   }
 
-  private static Window2d window(OpContext ctx, int[] kernel) {
+  static Window2d window(OpContext ctx, int[] kernel) {
     OpNode node = ctx.node();
     try {
       return Window2d.of(kernel, node.getInts("strides", 2, new int[] {1, 1}),

@@ -11,6 +11,7 @@ public final class Executor {
   private final Op[] ops;
   private float[] arena;
   private long[] words;
+  private int threads = 1;
 
   Executor(CompiledGraph program) {
     this.program = program;
@@ -29,12 +30,32 @@ public final class Executor {
     System.arraycopy(src, srcOff, arena(), in.offset(), in.size());
   }
 
+  /**
+   * Threads each op may use (clamped to {@link Parallelism#MAX_WORKERS}); results do not depend
+   * on it.
+   */
+  public void setThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
+    this.threads = threads;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
   /** Runs every op in order. */
   public void run() {
     float[] a = arena();
     long[] w = words;
-    for (Op op : ops) {
-      op.run(a, w);
+    int prev = Parallelism.setThreads(threads);
+    try {
+      for (Op op : ops) {
+        op.run(a, w);
+      }
+    } finally {
+      Parallelism.setThreads(prev);
     }
   }
 

@@ -521,7 +521,7 @@ public class ReferenceOps implements OpFactory {
   }
 
   /** Window from the kernel and the node's strides, pads and (optionally) dilations. */
-  private static Window2d window(OpContext ctx, int[] kernel, boolean dilations) {
+  static Window2d window(OpContext ctx, int[] kernel, boolean dilations) {
     OpNode node = ctx.node();
     int[] strides = node.getInts("strides", 2, new int[] {1, 1});
     int[] pads = node.getInts("pads", 4, new int[] {0, 0, 0, 0});

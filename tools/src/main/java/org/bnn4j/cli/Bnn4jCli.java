@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Bnn4jCli.Version.class,
     description = "Runs binary neural networks on the CPU, in pure Java.",
-    subcommands = {ConvertCommand.class,
+    subcommands = {ClassifyCommand.class, EvalCommand.class, ConvertCommand.class,
         InspectCommand.class, RunCommand.class})
 public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

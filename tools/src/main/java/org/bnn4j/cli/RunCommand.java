@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
     })
 final class RunCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "MODEL",
       description = "A .onnx or .bnn model.")
@@ -72,8 +73,11 @@ final class RunCommand implements Callable<Integer> {
       int k = 0;
       for (Map.Entry<String, Tensor> e : results.entrySet()) {
         Tensor t = e.getValue();
-        Files.write(outputDir.resolve("output_" + k + ".pb"),
+        Path file = outputDir.resolve("output_" + k + ".pb");
+        Files.write(file,
             OnnxTensors.toTensorProto(e.getKey(), t.shape(), t.toFloatArray()).toByteArray());
+        spec.commandLine().getOut().println("wrote " + file + ": '" + e.getKey() + "' float"
+            + java.util.Arrays.toString(t.shape()));
         k++;
       }
     }

@@ -1,0 +1,267 @@
+package org.bnn4j.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bnn4j.Model;
+import org.bnn4j.Session;
+import org.bnn4j.SessionOptions;
+import org.bnn4j.format.onnx.proto.AttributeProto;
+import org.bnn4j.format.onnx.proto.GraphProto;
+import org.bnn4j.format.onnx.proto.ModelProto;
+import org.bnn4j.format.onnx.proto.NodeProto;
+import org.bnn4j.format.onnx.proto.OperatorSetIdProto;
+import org.bnn4j.format.onnx.proto.TensorProto;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Whole networks at 224x224, batch 1, random weights, built here as ONNX bytes: {@code
+ * birealnet18} (Bi-Real ResNet-18: float 7x7/2 stem + BN + max pool; every 3x3 conv is {@code
+ * BN(Conv(Sign(x), +-1 weights)) + shortcut}, downsampling shortcuts AvgPool(2) -> 1x1 Conv -> BN;
+ * global average pool, float FC 1000) and {@code resnet18} (standard float). {@code bnn4j} loads
+ * the bytes with {@code Model.load(byte[])} (the converter lowers the binary convs) and runs
+ * {@code Session.run(float[][], float[][])}; {@code onnxruntime} runs the same bytes.
+ * Setup compares the two once: resnet18 within 1e-3, birealnet18 within 5% relative L2 (a
+ * pre-sign value within float rounding of 0 may flip between engines).
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
+ * ModelBench}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
+    "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class ModelBench {
+  @Param({"birealnet18", "resnet18"})
+  public String model;
+
+  @Param({"bnn4j", "onnxruntime"})
+  public String impl;
+
+  @Param({"1", "2"})
+  public int threads;
+
+  private float[][] inputs;
+  private float[][] outputs;
+  private Model bnn;
+  private Session session;
+  private OrtSession ort;
+  private OnnxTensor ortInput;
+  private Map<String, OnnxTensor> feed;
+
+  @Setup(Level.Trial)
+  public void setup() throws OrtException {
+    byte[] onnx = new NetBuilder(model.equals("birealnet18"), 11).build();
+    float[] x = BenchModels.gaussian(new Random(12), 3 * 224 * 224, 1f);
+    inputs = new float[][] {x};
+    outputs = new float[][] {new float[1000]};
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    opts.setIntraOpNumThreads(threads);
+    opts.setInterOpNumThreads(1);
+    ort = env.createSession(onnx, opts);
+    ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, 3, 224, 224});
+    feed = Map.of("x", ortInput);
+    float[] want = new float[1000];
+    try (OrtSession.Result r = ort.run(feed)) {
+      ((OnnxTensor) r.get(0)).getFloatBuffer().get(want);
+    }
+    bnn = Model.load(onnx);
+    session = bnn.newSession(SessionOptions.defaults().withThreads(threads));
+    session.run(inputs, outputs);
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < 1000; i++) {
+      num += (want[i] - outputs[0][i]) * (double) (want[i] - outputs[0][i]);
+      den += want[i] * (double) want[i];
+    }
+    double rel = Math.sqrt(num / Math.max(den, 1e-30));
+    if (rel > (model.equals("resnet18") ? 1e-3 : 5e-2)) {
+      throw new IllegalStateException(model + ": bnn4j and ONNX Runtime differ, relative L2 "
+          + rel);
+    }
+    System.out.println(model + ": " + bnn.graph().nodes().size() + " bnn4j nodes, relative L2"
+        + " vs ORT " + rel);
+    if (impl.equals("onnxruntime")) {
+      session.close();
+      bnn.close();
+      session = null;
+    } else {
+      ortInput.close();
+      ort.close();
+      ort = null;
+    }
+  }
+
+  @Benchmark
+  public float[] infer() throws OrtException {
+    if (ort != null) {
+      try (OrtSession.Result r = ort.run(feed)) {
+        ((OnnxTensor) r.get(0)).getFloatBuffer().get(outputs[0]);
+      }
+    } else {
+      session.run(inputs, outputs);
+    }
+    return outputs[0];
+  }
+
+  @TearDown(Level.Trial)
+  public void close() throws OrtException {
+    if (session != null) {
+      session.close();
+      bnn.close();
+    }
+    if (ort != null) {
+      ortInput.close();
+      ort.close();
+    }
+  }
+
+  /** Builds ResNet-18 or Bi-Real ResNet-18 as ONNX with random weights. */
+  static final class NetBuilder {
+    private final boolean binary;
+    private final Random rnd;
+    private final List<NodeProto> nodes = new ArrayList<>();
+    private final List<TensorProto> inits = new ArrayList<>();
+    private int id;
+
+    NetBuilder(boolean binary, long seed) {
+      this.binary = binary;
+      this.rnd = new Random(seed);
+    }
+
+    private String name(String p) {
+      return p + (id++);
+    }
+
+    private String init(float[] v, long... dims) {
+      String n = name("w");
+      inits.add(BenchModels.floatTensor(n, v, dims));
+      return n;
+    }
+
+    private String node(String op, List<String> in, AttributeProto... attrs) {
+      String out = name(op.toLowerCase());
+      NodeProto.Builder b = NodeProto.newBuilder().setName(out).setOpType(op).addOutput(out);
+      in.forEach(b::addInput);
+      for (AttributeProto a : attrs) {
+        b.addAttribute(a);
+      }
+      nodes.add(b.build());
+      return out;
+    }
+
+    private static AttributeProto i(String n, long v) {
+      return AttributeProto.newBuilder().setName(n).setI(v)
+          .setType(AttributeProto.AttributeType.INT).build();
+    }
+
+    private String conv(String x, int cin, int cout, int k, int stride, int pad, boolean signs) {
+      float[] w = BenchModels.gaussian(rnd, cout * cin * k * k,
+          (float) Math.sqrt(2.0 / (cin * k * k)));
+      if (signs) {
+        for (int j = 0; j < w.length; j++) {
+          w[j] = w[j] < 0 ? -1f : 1f;
+        }
+      }
+      return node("Conv", List.of(x, init(w, cout, cin, k, k)),
+          BenchModels.ints("kernel_shape", k, k), BenchModels.ints("strides", stride, stride),
+          BenchModels.ints("pads", pad, pad, pad, pad));
+    }
+
+    private String bn(String x, int c, float gain) {
+      float[] scale = new float[c];
+      float[] bias = BenchModels.gaussian(rnd, c, 0.1f);
+      float[] mean = BenchModels.gaussian(rnd, c, 0.1f);
+      float[] var = new float[c];
+      for (int j = 0; j < c; j++) {
+        scale[j] = gain * (0.5f + rnd.nextFloat());
+        var[j] = 0.5f + rnd.nextFloat();
+      }
+      return node("BatchNormalization", List.of(x, init(scale, c), init(bias, c),
+          init(mean, c), init(var, c)));
+    }
+
+    byte[] build() {
+      String x = conv("x", 3, 64, 7, 2, 3, false);
+      x = bn(x, 64, 1f);
+      if (!binary) {
+        x = node("Relu", List.of(x));
+      }
+      x = node("MaxPool", List.of(x), BenchModels.ints("kernel_shape", 3, 3),
+          BenchModels.ints("strides", 2, 2), BenchModels.ints("pads", 1, 1, 1, 1));
+      int cin = 64;
+      int[] widths = {64, 128, 256, 512};
+      for (int stage = 0; stage < 4; stage++) {
+        int cout = widths[stage];
+        for (int block = 0; block < 2; block++) {
+          int stride = stage > 0 && block == 0 ? 2 : 1;
+          x = binary ? biRealBlock(x, cin, cout, stride) : basicBlock(x, cin, cout, stride);
+          cin = cout;
+        }
+      }
+      x = node("GlobalAveragePool", List.of(x));
+      x = node("Flatten", List.of(x), i("axis", 1));
+      x = node("Gemm", List.of(x,
+          init(BenchModels.gaussian(rnd, 1000 * 512, (float) Math.sqrt(1.0 / 512)), 1000, 512),
+          init(BenchModels.gaussian(rnd, 1000, 0.01f), 1000)), i("transB", 1));
+      String out = x;
+      GraphProto g = GraphProto.newBuilder().setName(binary ? "birealnet18" : "resnet18")
+          .addAllNode(nodes).addAllInitializer(inits)
+          .addInput(BenchModels.valueInfo("x", 1, 3, 224, 224))
+          .addOutput(BenchModels.valueInfo(out, 1, 1000)).build();
+      return ModelProto.newBuilder().setIrVersion(8).setProducerName("bnn4j-bench")
+          .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+          .setGraph(g).build().toByteArray();
+    }
+
+    private String downsample(String x, int cin, int cout, int stride) {
+      String s = x;
+      if (stride != 1) {
+        s = node("AveragePool", List.of(s), BenchModels.ints("kernel_shape", 2, 2),
+            BenchModels.ints("strides", 2, 2));
+      }
+      return bn(conv(s, cin, cout, 1, 1, 0, false), cout, 1f);
+    }
+
+    /** Bi-Real: a shortcut around each binary conv. */
+    private String biRealBlock(String x, int cin, int cout, int stride) {
+      String shortcut = stride != 1 || cin != cout ? downsample(x, cin, cout, stride) : x;
+      String y = bn(conv(node("Sign", List.of(x)), cin, cout, 3, stride, 1, true), cout,
+          0.05f);
+      x = node("Add", List.of(y, shortcut));
+      y = bn(conv(node("Sign", List.of(x)), cout, cout, 3, 1, 1, true), cout, 0.05f);
+      return node("Add", List.of(y, x));
+    }
+
+    private String basicBlock(String x, int cin, int cout, int stride) {
+      String shortcut = stride != 1 || cin != cout
+          ? bn(conv(x, cin, cout, 1, stride, 0, false), cout, 1f) : x;
+      String y = node("Relu", List.of(bn(conv(x, cin, cout, 3, stride, 1, false), cout, 1f)));
+      y = bn(conv(y, cout, cout, 3, 1, 1, false), cout, 1f);
+      return node("Relu", List.of(node("Add", List.of(y, shortcut))));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package org.bnn4j.kernels;
+
+/**
+ * A binary convolution prepared for one layer (weights repacked at load), immutable and shared by
+ * every thread. Each call computes output positions {@code [pixelFrom, pixelTo)} (flattened over
+ * batch, rows and columns) and writes exactly their outputs, so calls on disjoint ranges with
+ * disjoint scratch may run concurrently. Results are bit-identical to the reference kernels.
+ */
+public interface BinaryConvKernel {
+  /** Floats of scratch one call needs, at {@code scratchOff}. */
+  int scratchFloats();
+
+  /** How many consecutive output positions the micro-kernel computes at once. */
+  int pixelBlock();
+
+  /**
+   * Runs on positions {@code [pixelFrom, pixelTo)}.
+   *
+   * @param x packed NHWC input words, from {@code xOff}
+   * @param residual float residual (the output's NCHW layout) or null
+   * @param yFloats float output (float mode), NCHW from {@code yOff}
+   * @param yWords packed NHWC output words (bits mode), from {@code yOff}
+   */
+  void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
+      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo);
+}

@@ -1,0 +1,218 @@
+package org.bnn4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.reference.Window2d;
+
+/**
+ * Float convolution as im2col + GEMM with a 4 x (2 * lanes) FMA micro-kernel: four output
+ * channels' weights broadcast, two vectors of patch-matrix columns (output positions) loaded,
+ * eight accumulators. The patch matrix is written in panels of 2 * lanes positions so the
+ * micro-kernel reads it contiguously; output rows are NCHW planes, so results go straight to y.
+ */
+final class VectorFloatConv implements FloatConvKernel {
+  private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
+  private static final int L = VectorConstants.FLOAT_LANES;
+  static final int MR = 4;
+
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int m;
+  private final int oh;
+  private final int ow;
+  private final int ohw;
+  private final int k;
+  private final Window2d win;
+  private final float[] weights;
+  private final float[] bias;
+
+  VectorFloatConv(int c, int h, int w, int m, Window2d win, int oh, int ow, float[] weights,
+      float[] bias) {
+    this.c = c;
+    this.h = h;
+    this.w = w;
+    this.m = m;
+    this.oh = oh;
+    this.ow = ow;
+    this.ohw = oh * ow;
+    this.k = c * win.kernelH() * win.kernelW();
+    this.win = win;
+    this.weights = weights;
+    this.bias = bias;
+  }
+
+  /** Output positions per panel: two vectors. */
+  static final int NR = 2 * L;
+
+  private int panels() {
+    return (ohw + NR - 1) / NR;
+  }
+
+  @Override
+  public int scratchFloats() {
+    return panels() * k * NR;
+  }
+
+  @Override
+  public int channelBlock() {
+    return MR;
+  }
+
+  /**
+   * Writes the patch matrix in panels of {@code NR} positions: panel j holds {@code
+   * [k][NR]} for positions {@code j*NR ...}, so the micro-kernel reads it contiguously; positions
+   * past the end are zero.
+   */
+  @Override
+  public void im2col(float[] x, int xOff, int b, float[] col, int sOff) {
+    int kh = win.kernelH();
+    int kw = win.kernelW();
+    int panel = k * NR;
+    if (ohw % NR != 0) {
+      int last = sOff + (panels() - 1) * panel;
+      java.util.Arrays.fill(col, last, last + panel, 0f);
+    }
+    int sh = win.strideH();
+    int sw = win.strideW();
+    int np = panels();
+    // Panel by panel so the writes are sequential; positions past ohw stay zero.
+    for (int j = 0; j < np; j++) {
+      int p0 = j * NR;
+      int cnt = Math.min(NR, ohw - p0);
+      int oy0 = p0 / ow;
+      int ox0 = p0 - oy0 * ow;
+      int dst = sOff + j * panel;
+      for (int ic = 0; ic < c; ic++) {
+        int plane = xOff + (b * c + ic) * h * w;
+        for (int ky = 0; ky < kh; ky++) {
+          int dy = ky * win.dilationH() - win.padTop();
+          for (int kx = 0; kx < kw; kx++, dst += NR) {
+            int dx = kx * win.dilationW() - win.padLeft();
+            int oy = oy0;
+            int ox = ox0;
+            for (int i = 0; i < cnt; i++) {
+              int iy = oy * sh + dy;
+              int ix = ox * sw + dx;
+              col[dst + i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+              if (++ox == ow) {
+                ox = 0;
+                oy++;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Reduction steps per pass: a panel's slice (KC x NR floats) stays in L1. */
+  static final int KC = 256;
+
+  @Override
+  public void gemm(float[] col, int sOff, float[] y, int yOff, int b, int mFrom, int mTo) {
+    int panel = k * NR;
+    int np = ohw / NR; // full panels; a partial last panel is done in scalar code below
+    int pVec = np * NR;
+    // Accumulate into y, zeroed first: the micro-kernel has no first/last-pass branches, whose
+    // changing profile (per layer) made C2 deoptimise it over and over.
+    for (int mo = mFrom; mo < mTo; mo++) {
+      int row = yOff + (b * m + mo) * ohw;
+      java.util.Arrays.fill(y, row, row + pVec, 0f);
+    }
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int k1 = Math.min(k, k0 + KC);
+      int mo = mFrom;
+      for (; mo + MR <= mTo; mo += MR) {
+        for (int j = 0; j < np; j++) {
+          micro(col, sOff + j * panel, mo, y, yOff + (b * m + mo) * ohw + j * NR, k0, k1);
+        }
+      }
+      for (; mo < mTo; mo++) {
+        for (int j = 0; j < np; j++) {
+          row(col, sOff + j * panel, mo, y, yOff + (b * m + mo) * ohw + j * NR, k0, k1);
+        }
+      }
+    }
+    for (int mo = mFrom; mo < mTo; mo++) {
+      int row = yOff + (b * m + mo) * ohw;
+      if (bias != null) {
+        float bv = bias[mo];
+        for (int p = 0; p < pVec; p++) {
+          y[row + p] += bv;
+        }
+      }
+      if (pVec < ohw) {
+        int cBase = sOff + np * panel;
+        int wb = mo * k;
+        float bv = bias == null ? 0f : bias[mo];
+        for (int p = pVec; p < ohw; p++) {
+          float a = 0f;
+          int ci = cBase + (p - pVec);
+          for (int kk = 0; kk < k; kk++, ci += NR) {
+            a = Math.fma(col[ci], weights[wb + kk], a);
+          }
+          y[row + p] = a + bv;
+        }
+      }
+    }
+  }
+
+  /** Four output channels over one full panel, reduction steps {@code [k0, k1)}, into y. */
+  private void micro(float[] col, int cBase, int mo, float[] y, int yBase, int k0, int k1) {
+    FloatVector a00 = FloatVector.fromArray(S, y, yBase);
+    FloatVector a01 = FloatVector.fromArray(S, y, yBase + L);
+    FloatVector a10 = FloatVector.fromArray(S, y, yBase + ohw);
+    FloatVector a11 = FloatVector.fromArray(S, y, yBase + ohw + L);
+    FloatVector a20 = FloatVector.fromArray(S, y, yBase + 2 * ohw);
+    FloatVector a21 = FloatVector.fromArray(S, y, yBase + 2 * ohw + L);
+    FloatVector a30 = FloatVector.fromArray(S, y, yBase + 3 * ohw);
+    FloatVector a31 = FloatVector.fromArray(S, y, yBase + 3 * ohw + L);
+    float[] wt = weights;
+    int w0 = mo * k;
+    int w1 = w0 + k;
+    int w2 = w1 + k;
+    int w3 = w2 + k;
+    int ci = cBase + k0 * NR;
+    for (int kk = k0; kk < k1; kk++, ci += NR) {
+      FloatVector c0 = FloatVector.fromArray(S, col, ci);
+      FloatVector c1 = FloatVector.fromArray(S, col, ci + L);
+      FloatVector v = FloatVector.broadcast(S, wt[w0 + kk]);
+      a00 = c0.fma(v, a00);
+      a01 = c1.fma(v, a01);
+      v = FloatVector.broadcast(S, wt[w1 + kk]);
+      a10 = c0.fma(v, a10);
+      a11 = c1.fma(v, a11);
+      v = FloatVector.broadcast(S, wt[w2 + kk]);
+      a20 = c0.fma(v, a20);
+      a21 = c1.fma(v, a21);
+      v = FloatVector.broadcast(S, wt[w3 + kk]);
+      a30 = c0.fma(v, a30);
+      a31 = c1.fma(v, a31);
+    }
+    a00.intoArray(y, yBase);
+    a01.intoArray(y, yBase + L);
+    a10.intoArray(y, yBase + ohw);
+    a11.intoArray(y, yBase + ohw + L);
+    a20.intoArray(y, yBase + 2 * ohw);
+    a21.intoArray(y, yBase + 2 * ohw + L);
+    a30.intoArray(y, yBase + 3 * ohw);
+    a31.intoArray(y, yBase + 3 * ohw + L);
+  }
+
+  /** One output channel over one full panel, reduction steps {@code [k0, k1)}, into y. */
+  private void row(float[] col, int cBase, int mo, float[] y, int yBase, int k0, int k1) {
+    FloatVector a0 = FloatVector.fromArray(S, y, yBase);
+    FloatVector a1 = FloatVector.fromArray(S, y, yBase + L);
+    int wb = mo * k;
+    int ci = cBase + k0 * NR;
+    for (int kk = k0; kk < k1; kk++, ci += NR) {
+      FloatVector v = FloatVector.broadcast(S, weights[wb + kk]);
+      a0 = FloatVector.fromArray(S, col, ci).fma(v, a0);
+      a1 = FloatVector.fromArray(S, col, ci + L).fma(v, a1);
+    }
+    a0.intoArray(y, yBase);
+    a1.intoArray(y, yBase + L);
+  }
+}

@@ -1,0 +1,36 @@
+package org.bnn4j.kernels.vector;
+
+import org.bnn4j.kernels.BinaryConvKernel;
+import org.bnn4j.kernels.BinaryConvSpec;
+import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.KernelProvider;
+import org.bnn4j.kernels.reference.Window2d;
+
+/** The {@code jdk.incubator.vector} kernels; created by class name from Kernels. */
+public final class VectorKernelProvider implements KernelProvider {
+  public VectorKernelProvider() {
+    // Touch the species now so a missing module fails here, not in the first inference.
+    if (VectorConstants.LONG_LANES < 1) {
+      throw new IllegalStateException("no long vector species");
+    }
+  }
+
+  @Override
+  public String name() {
+    return "vector(" + VectorConstants.LONGS.vectorBitSize() + "-bit)";
+  }
+
+  @Override
+  public BinaryConvKernel binaryConv(BinaryConvSpec spec) {
+    return VectorBinaryConv.supports(spec) ? new VectorBinaryConv(spec) : null;
+  }
+
+  @Override
+  public FloatConvKernel floatConv(int c, int h, int w, int m, int group, Window2d win, int oh,
+      int ow, float[] weights, float[] bias) {
+    if (group != 1) {
+      return null;
+    }
+    return new VectorFloatConv(c, h, w, m, win, oh, ow, weights, bias);
+  }
+}

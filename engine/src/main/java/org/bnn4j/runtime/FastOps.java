@@ -1,0 +1,181 @@
+package org.bnn4j.runtime;
+
+import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.kernels.BinaryConvKernel;
+import org.bnn4j.kernels.BinaryConvSpec;
+import org.bnn4j.kernels.Bitpack;
+import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.KernelProvider;
+import org.bnn4j.kernels.Kernels;
+import org.bnn4j.kernels.reference.Window2d;
+
+/**
+ * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
+ * kernels of a {@link KernelProvider} (split over the session's threads), Binarize on a
+ * channel-major packer, float Conv2d with constant weights on im2col + GEMM; everything else, and
+ * whatever the provider declines, on {@link ReferenceOps}. Binary results are bit-identical to
+ * the reference ops for any thread count; float convolutions agree within float rounding (the
+ * summation order differs) and do not depend on the thread count either.
+ */
+public final class FastOps extends ReferenceOps {
+  /**
+   * Largest patch matrix (floats, 64 MiB) a float convolution may keep in the session arena;
+   * bigger layers run the reference kernel.
+   */
+  static final int MAX_IM2COL_FLOATS = 1 << 24;
+
+  private final KernelProvider provider;
+
+  /** Ops on the kernels {@link Kernels#provider()} selected. */
+  public FastOps() {
+    this(Kernels.provider());
+  }
+
+  public FastOps(KernelProvider provider) {
+    this.provider = provider;
+  }
+
+  public KernelProvider provider() {
+    return provider;
+  }
+
+  @Override
+  public Op create(OpContext ctx) {
+    OpNode node = ctx.node();
+    Op fast = switch (node.op()) {
+      case BINARY_CONV2D -> binaryConv(ctx, false);
+      case BINARY_DENSE -> binaryConv(ctx, true);
+      case BINARIZE -> binarize(ctx);
+      case CONV2D -> floatConv(ctx);
+      default -> null;
+    };
+    return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
+  }
+
+  /** Float Conv2d with constant weights on the provider's im2col + GEMM kernel. */
+  private Op floatConv(OpContext ctx) {
+    Op reference = ReferenceOps.conv2d(ctx); // validates attributes and shapes
+    Operand x = ctx.floatInput(0);
+    Operand w = ctx.floatInput(1);
+    Operand b = ctx.optionalFloatInput(2);
+    Operand y = ctx.floatOutput(0);
+    if (!w.isConstant() || (b != null && !b.isConstant())) {
+      return reference;
+    }
+    int[] xd = x.dims();
+    int[] wd = w.dims();
+    int[] yd = y.dims();
+    Window2d win = ReferenceOps.window(ctx, new int[] {wd[2], wd[3]}, true);
+    FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
+        ctx.node().getInt("group", 1), win, yd[2], yd[3], w.constantFloats(),
+        b == null ? null : b.constantFloats());
+    if (kernel == null || kernel.scratchFloats() > MAX_IM2COL_FLOATS) {
+      return reference;
+    }
+    Operand scratch = ctx.scratchFloats(kernel.scratchFloats());
+    int n = xd[0];
+    int m = wd[0];
+    int grain = kernel.channelBlock();
+    return (arena, words) -> {
+      float[] xa = x.floats(arena);
+      float[] ya = y.floats(arena);
+      float[] s = scratch.floats(arena);
+      int threads = Parallelism.threads();
+      for (int img = 0; img < n; img++) {
+        kernel.im2col(xa, x.offset(), img, s, scratch.offset());
+        int bi = img;
+        if (threads <= 1) {
+          kernel.gemm(s, scratch.offset(), ya, y.offset(), bi, 0, m);
+        } else {
+          Parallelism.forRange(threads, m, grain, (from, to, worker) -> kernel.gemm(s,
+              scratch.offset(), ya, y.offset(), bi, from, to));
+        }
+      }
+    };
+  }
+
+  private static Op binarize(OpContext ctx) {
+    Operand x = ctx.floatInput(0);
+    Operand y = ctx.output(0);
+    if (y.type().type() != org.bnn4j.format.proto.DataType.BITS || y.isConstant()
+        || ctx.input(1) == null || !ctx.input(1).isConstant()) {
+      return null;
+    }
+    float[] thr = ctx.input(1).constantFloats();
+    int[] source = null;
+    if (ctx.node().hasInput(2)) {
+      long[] s = ctx.input(2).words(null);
+      source = new int[s.length];
+      for (int i = 0; i < s.length; i++) {
+        source[i] = (int) s[i];
+      }
+    }
+    int[] d = x.dims();
+    int n = d[0];
+    int c = d[1];
+    int hw = d.length == 4 ? d[2] * d[3] : 1;
+    int cout = thr.length;
+    int[] src = source;
+    return (arena, words) -> Bitpack.binarize(x.floats(arena), x.offset(), c, hw, thr, src,
+        cout, y.words(words), y.offset(), 0, n);
+  }
+
+  private Op binaryConv(OpContext ctx, boolean dense) {
+    Operand x = BinaryReferenceOps.bitsInput(ctx, 0);
+    Operand wOp = ctx.input(1);
+    if (wOp == null || !wOp.isConstant()) {
+      return null;
+    }
+    long[] w = wOp.words(null);
+    int[] wd = wOp.dims();
+    int[] xd = x.dims();
+    BinaryConvSpec spec;
+    BinaryReferenceOps.Transform t;
+    if (dense) {
+      BinaryReferenceOps.checkDotRange(ctx, wd[1]);
+      t = BinaryReferenceOps.transform(ctx, 2);
+      spec = new BinaryConvSpec(xd[0], xd[1], 1, 1, wd[0], 1,
+          new Window2d(1, 1, 1, 1, 0, 0, 0, 0, 1, 1), 1, 1, w, t.tapBias(), true, t.bits(),
+          t.multiplier(), t.bias(), t.residual() != null, t.slope(), t.postBias(),
+          t.threshold(), t.flip());
+    } else {
+      int group = ctx.node().getInt("group", 1);
+      Window2d win = BinaryReferenceOps.window(ctx, new int[] {wd[1], wd[2]});
+      BinaryReferenceOps.checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
+      t = BinaryReferenceOps.transform(ctx, 4);
+      int[] yd = t.y().dims();
+      spec = new BinaryConvSpec(xd[0], xd[1], xd[2], xd[3], wd[0], group, win, yd[2], yd[3], w,
+          t.tapBias(), false, t.bits(), t.multiplier(), t.bias(), t.residual() != null,
+          t.slope(), t.postBias(), t.threshold(), t.flip());
+    }
+    BinaryConvKernel kernel = provider.binaryConv(spec);
+    if (kernel == null) {
+      return null;
+    }
+    int perWorker = kernel.scratchFloats();
+    Operand scratch = ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+    Operand y = t.y();
+    Operand residual = t.residual();
+    boolean bits = t.bits();
+    int pixels = spec.pixels();
+    int grain = kernel.pixelBlock() * 8;
+    return (arena, words) -> {
+      long[] xw = x.words(words);
+      int xOff = x.offset();
+      float[] res = residual == null ? null : residual.floats(arena);
+      int resOff = residual == null ? 0 : residual.offset();
+      float[] yf = bits ? null : y.floats(arena);
+      long[] yw = bits ? y.words(words) : null;
+      int yOff = y.offset();
+      float[] s = scratch.floats(arena);
+      int sOff = scratch.offset();
+      int threads = Parallelism.threads();
+      if (threads <= 1) {
+        kernel.run(xw, xOff, res, resOff, yf, yw, yOff, s, sOff, 0, pixels);
+      } else {
+        Parallelism.forRange(threads, pixels, grain, (from, to, worker) -> kernel.run(xw, xOff,
+            res, resOff, yf, yw, yOff, s, sOff + worker * perWorker, from, to));
+      }
+    };
+  }
+}

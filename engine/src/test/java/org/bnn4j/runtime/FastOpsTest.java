@@ -1,0 +1,147 @@
+package org.bnn4j.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Random;
+import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.ConstTensor;
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.kernels.KernelProvider;
+import org.bnn4j.kernels.Kernels;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A small binary network compiled with the fast ops must give exactly the reference ops'
+ * outputs, for one thread and for several.
+ */
+class FastOpsTest {
+
+  static Graph network(Random rnd) {
+    int n = 3;
+    int c = 70;
+    GraphBuilder b = new GraphBuilder().input("x", n, c, 9, 8);
+    float[] thr = new float[c];
+    for (int i = 0; i < c; i++) {
+      thr[i] = (float) rnd.nextGaussian() * 0.1f;
+    }
+    b.constant("thr", thr, c);
+    Graph g = b.build();
+    g.constants().put("w1", ConstTensor.ofBits(new int[] {96, 3, 3, c}, bits(rnd, 96 * 9, c)));
+    long[] t1 = new long[96];
+    long[] f1 = new long[96];
+    for (int i = 0; i < 96; i++) {
+      t1[i] = rnd.nextInt(81) - 40;
+      f1[i] = rnd.nextInt(2);
+    }
+    g.constants().put("t1", ConstTensor.ofInt64(new int[] {96}, t1));
+    g.constants().put("f1", ConstTensor.ofInt64(new int[] {96}, f1));
+    g.constants().put("w2", ConstTensor.ofBits(new int[] {64, 3, 3, 96}, bits(rnd, 64 * 9, 96)));
+    for (String name : new String[] {"mult", "bias", "slope", "post"}) {
+      float[] v = new float[64];
+      for (int i = 0; i < 64; i++) {
+        v[i] = (float) rnd.nextGaussian();
+      }
+      g.constants().put(name, ConstTensor.ofFloats(new int[] {64}, v));
+    }
+    g.constants().put("w3", ConstTensor.ofBits(new int[] {10, 64}, bits(rnd, 10, 64)));
+    b.node(OpType.BINARIZE, "xb", List.of("x", "thr"));
+    b.node(OpType.BINARY_CONV2D, "h1", List.of("xb", "w1", "t1", "f1"), "strides",
+        new int[] {1, 1}, "pads", new int[] {1, 1, 1, 1}, "output", "bits");
+    b.node(OpType.BINARY_CONV2D, "y", List.of("h1", "w2", "mult", "bias", "", "slope", "post"),
+        "strides", new int[] {2, 2}, "pads", new int[] {0, 1, 2, 1}, "output", "float");
+    return b.output("y").build();
+  }
+
+  static long[] bits(Random rnd, int rows, int channels) {
+    int words = (channels + 63) >>> 6;
+    long[] a = new long[rows * words];
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < words; i++) {
+        a[r * words + i] = rnd.nextLong();
+      }
+      if ((channels & 63) != 0) {
+        a[r * words + words - 1] &= (1L << (channels & 63)) - 1;
+      }
+    }
+    return a;
+  }
+
+  static float[] run(CompiledGraph p, float[] input, int threads) {
+    Executor e = p.newExecutor();
+    e.setThreads(threads);
+    e.setInput(0, input, 0);
+    e.run();
+    return e.output(0);
+  }
+
+  @Test
+  void fastOpsEqualReferenceForAnyThreadCount() {
+    KernelProvider vector = Kernels.vectorOrNull();
+    Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    Random rnd = new Random(5);
+    Graph g = network(rnd);
+    float[] x = new float[3 * 70 * 9 * 8];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    float[] ref = run(CompiledGraph.compile(g, new ReferenceOps()), x, 1);
+    CompiledGraph fast = CompiledGraph.compile(network(new Random(5)), new FastOps(vector));
+    for (int threads : new int[] {1, 2, 3, 8}) {
+      float[] got = run(fast, x, threads);
+      assertEquals(ref.length, got.length);
+      assertArrayEquals(ref, got, "threads " + threads);
+    }
+  }
+
+  @Test
+  void scalarProviderFallsBackToReference() {
+    Random rnd = new Random(6);
+    Graph g = network(rnd);
+    float[] x = new float[3 * 70 * 9 * 8];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    float[] ref = run(CompiledGraph.compile(g, new ReferenceOps()), x, 1);
+    float[] got = run(CompiledGraph.compile(network(new Random(6)),
+        new FastOps(Kernels.scalar())), x, 2);
+    assertArrayEquals(ref, got);
+  }
+
+  @Test
+  void floatConvIsCloseToReferenceAndThreadIndependent() {
+    KernelProvider vector = Kernels.vectorOrNull();
+    Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    Random rnd = new Random(8);
+    int c = 19;
+    int m = 30;
+    float[] w = new float[m * c * 9];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextGaussian() * 0.2f;
+    }
+    float[] bias = new float[m];
+    for (int i = 0; i < m; i++) {
+      bias[i] = (float) rnd.nextGaussian();
+    }
+    Graph g = new GraphBuilder().input("x", 2, c, 11, 13).constant("w", w, m, c, 3, 3)
+        .constant("b", bias, m)
+        .node(OpType.CONV2D, "y", List.of("x", "w", "b"), "strides", new int[] {2, 1}, "pads",
+            new int[] {1, 0, 2, 1})
+        .output("y").build();
+    float[] x = new float[2 * c * 11 * 13];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rnd.nextGaussian();
+    }
+    float[] ref = run(CompiledGraph.compile(g, new ReferenceOps()), x, 1);
+    CompiledGraph fast = CompiledGraph.compile(g, new FastOps(vector));
+    float[] one = run(fast, x, 1);
+    for (int i = 0; i < ref.length; i++) {
+      assertEquals(ref[i], one[i], 1e-4f * Math.max(1f, Math.abs(ref[i])), "at " + i);
+    }
+    for (int threads : new int[] {2, 3}) {
+      assertArrayEquals(one, run(fast, x, threads), "threads " + threads);
+    }
+  }
+}

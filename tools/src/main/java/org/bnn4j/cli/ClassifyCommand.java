@@ -1,0 +1,146 @@
+package org.bnn4j.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.bnn4j.InvalidInputException;
+import org.bnn4j.Model;
+import org.bnn4j.Session;
+import org.bnn4j.SessionOptions;
+import org.bnn4j.Tensor;
+import org.bnn4j.format.Limits;
+import org.bnn4j.format.proto.InputSpec;
+import org.bnn4j.image.ImageInput;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bnn4j classify}: images in, top-k labels out. */
+@Command(
+    name = "classify",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Classifies PNG, JPEG, BMP or GIF images and prints the top-k labels with scores.",
+      "Without --model it uses the bundled MNIST digit model (a widened-and-squeezed BNN)."
+    })
+final class ClassifyCommand implements Callable<Integer> {
+  @Mixin VerboseOption verbose;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--model", paramLabel = "MODEL",
+      description = "A .bnn or .onnx model (default: the bundled MNIST model).")
+  Path model;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "Class labels, one per line (default: the labels stored in the model).")
+  Path labels;
+
+  @Option(names = "--top", paramLabel = "K", defaultValue = "3",
+      description = "How many labels to print per image (default: ${DEFAULT-VALUE}).")
+  int top;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads for one inference (default: the available processors).")
+  Integer threads;
+
+  @Option(names = "--json", description = "Print one JSON document instead of text.")
+  boolean json;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Images to classify.")
+  List<Path> images = new ArrayList<>();
+
+  @Override
+  public Integer call() throws IOException {
+    if (top < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--top must be at least 1, found " + top);
+    }
+    if (threads != null && threads < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--threads must be at least 1, found " + threads);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    try (Model m = ModelSource.open(model)) {
+      if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
+        throw new InvalidInputException("classify needs a model with one image input and one"
+            + " output; this one has inputs " + m.inputNames() + " and outputs "
+            + m.outputNames());
+      }
+      String inputName = m.inputNames().get(0);
+      InputSpec spec = inputSpec(m, inputName);
+      int[] outShape = m.outputShape(m.outputNames().get(0));
+      if (outShape.length != 2 || outShape[0] != 1) {
+        throw new InvalidInputException("classify needs an output of shape [1, classes], found "
+            + java.util.Arrays.toString(outShape));
+      }
+      List<String> names = ModelSource.labels(m, labels, outShape[1]);
+      SessionOptions opts = threads == null ? SessionOptions.defaults()
+          : SessionOptions.defaults().withThreads(threads);
+      List<Map<String, Object>> results = new ArrayList<>();
+      try (Session s = m.newSession(opts)) {
+        for (Path image : images) {
+          Tensor x = ImageInput.load(image, spec, Limits.DEFAULT);
+          long t0 = System.nanoTime();
+          Tensor y = s.run(x);
+          double ms = (System.nanoTime() - t0) / 1e6;
+          float[] p = ModelSource.probabilities(y.toFloatArray());
+          int[] best = ModelSource.topK(p, top);
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("image", image.toString());
+          r.put("latency_ms", Math.round(ms * 1000) / 1000.0);
+          List<Map<String, Object>> tops = new ArrayList<>();
+          for (int i : best) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("label", names.get(i));
+            t.put("index", i);
+            t.put("score", p[i]);
+            tops.add(t);
+          }
+          r.put("top", tops);
+          results.add(r);
+          if (!json) {
+            out.printf("%s  (%.2f ms)%n", image, ms);
+            int rank = 1;
+            for (int i : best) {
+              out.printf("  %d. %-12s %.4f%n", rank++, names.get(i), p[i]);
+            }
+          }
+        }
+      }
+      if (json) {
+        Gson gson = new GsonBuilder().setPrettyPrinting().create();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("model", model == null ? "bundled:" + ModelSource.DEFAULT_MODEL
+            : model.toString());
+        doc.put("results", results);
+        out.println(gson.toJson(doc));
+      }
+      out.flush();
+    }
+    return 0;
+  }
+
+  /** The model's preprocessing for its input, or plain [0, 1] pixels when it stores none. */
+  static InputSpec inputSpec(Model m, String inputName) {
+    for (InputSpec s : m.metadata().getInputsList()) {
+      if (s.getName().equals(inputName)) {
+        return s;
+      }
+    }
+    InputSpec.Builder b = InputSpec.newBuilder().setName(inputName);
+    for (int d : m.inputShape(inputName)) {
+      b.addShape(d);
+    }
+    return b.build();
+  }
+}
