@@ -31,14 +31,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Classifies PNG, JPEG, BMP or GIF images and prints the top-k labels with scores.",
-      "Without --model it uses the bundled MNIST digit model (a widened-and-squeezed BNN)."
+      "Without --model it uses the default model bundled in the jar, when the build has one."
     })
 final class ClassifyCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
   @Spec CommandSpec spec;
 
   @Option(names = "--model", paramLabel = "MODEL",
-      description = "A .bnn or .onnx model (default: the bundled MNIST model).")
+      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
   Path model;
 
   @Option(names = "--labels", paramLabel = "FILE",

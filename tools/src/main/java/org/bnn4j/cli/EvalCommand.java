@@ -44,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--model", paramLabel = "MODEL",
-      description = "A .bnn or .onnx model (default: the bundled MNIST model).")
+      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
   Path model;
 
   static final class Source {

@@ -9,7 +9,7 @@ import java.util.List;
 import org.bnn4j.Model;
 import org.bnn4j.ModelFormatException;
 
-/** Where classify and eval get their model: a file, or the bundled MNIST W&S model. */
+/** Where classify and eval get their model: a file, or the default model bundled in the jar. */
 final class ModelSource {
   /** Class path of the bundled default model. */
   static final String DEFAULT_MODEL = "/models/mnist-ws.bnn";
@@ -22,8 +22,8 @@ final class ModelSource {
     }
     try (InputStream in = ModelSource.class.getResourceAsStream(DEFAULT_MODEL)) {
       if (in == null) {
-        throw new ModelFormatException("the bundled default model " + DEFAULT_MODEL
-            + " is missing from the jar; pass --model");
+        throw new ModelFormatException("this build bundles no default model ("
+            + DEFAULT_MODEL + "); pass --model MODEL");
       }
       return Model.load(in);
     }
