@@ -37,21 +37,13 @@ final class ClassifyCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "MODEL",
-      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
-  Path model;
+  @Mixin ClassifierOptions classifier;
 
-  @Option(names = "--labels", paramLabel = "FILE",
-      description = "Class labels, one per line (default: the labels stored in the model).")
-  Path labels;
 
   @Option(names = "--top", paramLabel = "K", defaultValue = "3",
       description = "How many labels to print per image (default: ${DEFAULT-VALUE}).")
   int top;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "Threads for one inference (default: the available processors).")
-  Integer threads;
 
   @Option(names = "--json", description = "Print one JSON document instead of text.")
   boolean json;
@@ -65,12 +57,8 @@ final class ClassifyCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--top must be at least 1, found " + top);
     }
-    if (threads != null && threads < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--threads must be at least 1, found " + threads);
-    }
     PrintWriter out = spec.commandLine().getOut();
-    try (Model m = ModelSource.open(model)) {
+    try (Model m = classifier.open()) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("classify needs a model with one image input and one"
             + " output; this one has inputs " + m.inputNames() + " and outputs "
@@ -83,9 +71,8 @@ final class ClassifyCommand implements Callable<Integer> {
         throw new InvalidInputException("classify needs an output of shape [1, classes], found "
             + java.util.Arrays.toString(outShape));
       }
-      List<String> names = ModelSource.labels(m, labels, outShape[1]);
-      SessionOptions opts = threads == null ? SessionOptions.defaults()
-          : SessionOptions.defaults().withThreads(threads);
+      List<String> names = classifier.labels(m, outShape[1]);
+      SessionOptions opts = classifier.sessionOptions();
       List<Map<String, Object>> results = new ArrayList<>();
       try (Session s = m.newSession(opts)) {
         for (Path image : images) {
@@ -120,8 +107,8 @@ final class ClassifyCommand implements Callable<Integer> {
       if (json) {
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", model == null ? "bundled:" + ModelSource.DEFAULT_MODEL
-            : model.toString());
+        doc.put("model", classifier.model == null ? "bundled:" + ModelSource.DEFAULT_MODEL
+            : classifier.model.toString());
         doc.put("results", results);
         out.println(gson.toJson(doc));
       }

@@ -43,9 +43,7 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", paramLabel = "MODEL",
-      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
-  Path model;
+  @Mixin ClassifierOptions classifier;
 
   static final class Source {
     @Option(names = "--idx", arity = "2", paramLabel = "FILE",
@@ -64,13 +62,7 @@ final class EvalCommand implements Callable<Integer> {
       description = "Only IDX images FROM (inclusive) to TO (exclusive), e.g. 8000:10000.")
   String range;
 
-  @Option(names = "--labels", paramLabel = "FILE",
-      description = "Class labels, one per line (default: the labels stored in the model).")
-  Path labels;
 
-  @Option(names = "--threads", paramLabel = "N",
-      description = "Threads for one inference (default: the available processors).")
-  Integer threads;
 
   @Option(names = "--compare-outputs", paramLabel = "DIR",
       description = "Folder with logits.f32: reference outputs (little-endian float32, one row"
@@ -90,14 +82,14 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    try (Model m = ModelSource.open(model)) {
+    try (Model m = classifier.open()) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("eval needs a model with one image input and one output;"
             + " this one has inputs " + m.inputNames() + " and outputs " + m.outputNames());
       }
       InputSpec inSpec = ClassifyCommand.inputSpec(m, m.inputNames().get(0));
       int classes = m.outputShape(m.outputNames().get(0))[1];
-      List<String> names = ModelSource.labels(m, labels, classes);
+      List<String> names = classifier.labels(m, classes);
       List<Example> examples = source.idx != null ? idxExamples() : dirExamples(names);
       float[] reference = compareOutputs == null ? null : referenceLogits(examples.size(),
           classes);
@@ -108,8 +100,7 @@ final class EvalCommand implements Callable<Integer> {
       int agree = 0;
       double worstRel = 0;
       long nanos = 0;
-      SessionOptions opts = threads == null ? SessionOptions.defaults()
-          : SessionOptions.defaults().withThreads(threads);
+      SessionOptions opts = classifier.sessionOptions();
       try (Session s = m.newSession(opts);
            ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("eval")
                .setInitialMax(examples.size()).setStyle(ProgressBarStyle.ASCII)

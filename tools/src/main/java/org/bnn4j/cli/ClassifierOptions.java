@@ -1,0 +1,39 @@
+package org.bnn4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.bnn4j.Model;
+import org.bnn4j.SessionOptions;
+import picocli.CommandLine.Option;
+
+/** The options classify and eval share: which model, which labels, how many threads. */
+final class ClassifierOptions {
+  @Option(names = "--model", paramLabel = "MODEL",
+      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
+  Path model;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "Class labels, one per line (default: the labels stored in the model).")
+  Path labels;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads for one inference (default: the available processors).")
+  Integer threads;
+
+  Model open() throws IOException {
+    return ModelSource.open(model);
+  }
+
+  List<String> labels(Model m, int classes) throws IOException {
+    return ModelSource.labels(m, labels, classes);
+  }
+
+  SessionOptions sessionOptions() {
+    if (threads != null && threads < 1) {
+      throw new Bnn4jCli.CliException("--threads must be at least 1, found " + threads);
+    }
+    return threads == null ? SessionOptions.defaults()
+        : SessionOptions.defaults().withThreads(threads);
+  }
+}
