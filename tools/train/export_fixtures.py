@@ -778,6 +778,13 @@ def _():
     return WidenConv(5, 3, 7)
 
 
+@fixture("widen_squeezed", [8, 9], "widening K=3 with four thresholds at -inf (the W&S recipe's squeezed bits: always +1) -> BinConv 3x3 (15->6)",
+         [1, 5, 7, 8])
+def _():
+    ninf = float("-inf")
+    return WidenConv(5, 3, 6, const_thresholds=[(0, 1, ninf), (1, 1, ninf), (2, 0, ninf), (0, 4, ninf)])
+
+
 @fixture("widen_const_threshold", [8, 9], "widening K=3 where t_0[ch 1]=+1000 (always -1) and t_2[ch 3]=-1000 (always +1) -> BinConv 3x3",
          [1, 5, 7, 8])
 def _():
@@ -1174,6 +1181,9 @@ def export_fixture(fx, out_root):
     }
     if fx.get("notes"):
         meta["notes"] = fx["notes"]
+    squeezed = sum(int(torch.isneginf(t).sum()) for m in model.modules() if isinstance(m, Widen) for t in m.ts)
+    if squeezed:
+        meta["squeezed_bits"] = squeezed
     with open(os.path.join(fdir, "fixture.json"), "w") as f:
         f.write(dump_json(meta))
     if fx.get("boundary"):

@@ -9,8 +9,8 @@ background, fitted into a 20x20 box (aspect ratio kept) and placed in a 28x28 fr
 centre of mass is at the centre; larger files (56x56, 100x100) are the same layout at 2x / 100/28x
 scale, to exercise resizing.
 
-Each candidate is classified by the shipped ONNX model (tools/src/main/resources/models/
-mnist_ws.onnx, run by the small torch interpreter in ws_train.py) after the model's
+Each candidate is classified by the W&S ONNX model (default /tmp/ws-out/ws/model.onnx, the
+source of the bundled mnist-ws.bnn; run by the small torch interpreter in ws_train.py) after the model's
 preprocessing: grayscale, bilinear resize to 28x28, /255, (x - 0.1307) / 0.3081. Resizing is
 done two ways -- PIL's bilinear (antialiased when shrinking) and plain 2-tap bilinear
 (torch interpolate, no antialiasing) -- because a Java decoder may do either; a candidate
@@ -128,7 +128,7 @@ def classify(onnx_path, img):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--onnx", default=os.path.join(W.MODEL_DIR, "mnist_ws.onnx"))
+    ap.add_argument("--onnx", default=os.path.join(W.DEFAULT_OUT, "ws", "model.onnx"))
     ap.add_argument("--out", default=os.path.join(W.REPO_ROOT, "examples"))
     ap.add_argument("--min-margin", type=float, default=0.5)
     args = ap.parse_args()
@@ -183,8 +183,8 @@ def main():
                             "p_plain_bilinear": round(rr["plain"]["p"], 4),
                             "logits_pil_bilinear": [round(v, 4) for v in rr["pil"]["logits"]]})
     with open(os.path.join(args.out, "examples.json"), "w") as f:
-        json.dump({"model": os.path.relpath(args.onnx, W.REPO_ROOT),
-                   "model_sha256": W.sha256(args.onnx),
+        json.dump({"model": "the ws ONNX model that mnist-ws.bnn was converted from",
+                   "model_onnx_sha256": W.sha256(args.onnx),
                    "preprocessing": "grayscale, bilinear resize to 28x28, /255, (x-0.1307)/0.3081; "
                                     "white digit on black background (no inversion)",
                    "examples": summary}, f, indent=1)

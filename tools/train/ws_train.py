@@ -3,49 +3,43 @@
 
 Run with the interpreter that has torch 1.13 and onnx 1.12 (CPU only):
 
+    /usr/bin/python3 tools/train/ws_train.py --all     # fp, bnn, wide, ws and the table (~14 min)
     /usr/bin/python3 tools/train/ws_train.py fp        # full-precision baseline
     /usr/bin/python3 tools/train/ws_train.py bnn       # plain BNN, same base width
     /usr/bin/python3 tools/train/ws_train.py wide      # widened BNN (K thresholds per channel)
-    /usr/bin/python3 tools/train/ws_train.py ws        # squeeze the wide model + fine-tune
-    /usr/bin/python3 tools/train/ws_train.py --all     # all four, then a markdown table
+    /usr/bin/python3 tools/train/ws_train.py ws        # squeeze <out>/wide + fine-tune
+    /usr/bin/python3 tools/train/ws_train.py --resnet18  # benchmark-scale W&S ResNet-18 (random)
 
 Data: MNIST t10k (the only split available). Training uses images 0..7999, evaluation uses
-images 8000..9999, which are never trained on (and never used to choose anything: every
-reported number is the accuracy of the final model of a fixed schedule).
+images 8000..9999, which are never trained on and never used to choose anything.
 
-Architecture (base width C, stages of residual blocks on a float residual stream):
+Architecture (base width C = 32, two stages of two residual blocks on a float residual stream):
 
     input [1,1,28,28], (pixel/255 - 0.1307) / 0.3081
-    stem:  Conv3x3(1->C) + BN                      (float)      28x28
-    MaxPool2                                                     14x14
-    stage 1: B blocks
-    MaxPool2                                                     7x7
-    stage 2: B blocks
-    GlobalAvgPool -> Linear(C->10)                 (float)
+    stem   fp/bnn:  Conv3x3(1->C) + BN                       (float)          28x28
+           wide/ws: Widen_4(pixel) -> BinConv3x3(4->C) + BN  (binary)
+    MaxPool2, stage 1 (2 blocks), MaxPool2, stage 2 (2 blocks)                14x14, 7x7
+    GlobalAvgPool -> Linear(C->10)                           (float)
 
-    fp   block:  x = x + BN(Conv3x3(ReLU(x)))                       float convs
-    bnn  block:  x = x + BN(BinConv3x3(Sign(x)))                    C -> C binary conv
-    wide block:  b = Concat_k Sign(x - t_k), k = 1..K               K*C bits (widening)
-                 h = Sign(BN1(BinConv1x1(b)))                       K*C -> H bits (binary expansion)
-                 x = x + BN2(BinConv3x3(h))                         H -> C
-    ws   block:  the wide block with the H hidden binary channels squeezed to H' <= H
-                 (per block, odd widths), then fine-tuned.
+    fp   block:  x = x + BN(Conv3x3(ReLU(x)))
+    bnn  block:  x = x + BN(BinConv3x3(Sign(x)))                  C bits in
+    wide block:  x = x + BN(BinConv3x3(Widen_K(x)))               K*C bits in (widening)
+    ws   block:  the wide block with its redundant widened bits squeezed, then fine-tuned
 
-Binarisation: training uses custom autograd Functions (sign with ties to +1 forward,
-clipped straight-through estimator backward). For export every binariser switches to a plain
-torch.sign(...) forward (ONNX Sign node) and every binary conv's latent weight is replaced by
-its sign (ties to +1), so the default eval export (opset 13, constant folding) writes +-1
-filters with the following BatchNorm folded in: each output channel's filter is {-a_c, +a_c}.
+Widen_K(x) = Concat_k Sign(x - t_k) with learned thresholds t_k[c]: each float channel becomes a
+K-bit thermometer code (bnn4j's multi-threshold Binarize). Binarisers train with a clipped
+straight-through estimator; binary weights are sign(latent) with ties to +1.
 
-Squeezing criterion (see tools/train/WS_README.md): a hidden binary channel h_c is removed when
-(a) it is near-constant: over all (training image, position) samples the same sign occurs in
-    at least --const-thresh (default 99.5 %) of them. Its contribution to the consumer conv is
-    then (almost) a constant s_c * sum(W[:, c]) which is folded into the consumer's BatchNorm
-    mean (exact except where the 3x3 window touches the zero padding), or
-(b) it duplicates a kept channel: it agrees (or anti-agrees) with one on at least
-    --dup-thresh (default 99 %) of the samples.
-During wide training an L1 "sparsity gate" on the BN1 scales (--gate-l1) pushes unneeded
-hidden channels to gamma ~ 0, where Sign(BN1(.)) = sign(beta) is constant, i.e. criterion (a).
+Squeezing (squeeze()): K thresholds cut a channel's values into K+1 intervals. Removing one
+merges the two intervals beside it and loses (q_lo + q_hi) * H(q_lo / (q_lo + q_hi)) bits of
+code entropy per sample (q = interval probabilities on the training images). Per channel, the
+cheapest threshold is removed while that loss is below --min-bits (0.25); near-constant bits
+and near-duplicate bits are the extreme cases. A removed bit gets threshold -inf (constant +1),
+which bnn4j's converter removes exactly. The input widening is not squeezed.
+
+Exactness (finalize_exact()): after training, each BatchNorm after a binary conv becomes
+d * scale + shift with constants on a 2^-16 grid, and thresholds move off the grid, so that
+PyTorch and any other engine compute the same bits and logits within float rounding of the FC.
 """
 
 import argparse
@@ -68,7 +62,7 @@ torch.set_num_threads(2)
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DEFAULT_DATA = os.path.join(REPO_ROOT, "..", "shared", "datasets", "mnist")
 DEFAULT_OUT = "/tmp/ws-out"
-MODEL_DIR = os.path.join(REPO_ROOT, "tools", "src", "main", "resources", "models")
+
 REF_DIR = os.path.join(REPO_ROOT, "tools", "src", "test", "resources", "mnist-ref")
 MEAN, STD = 0.1307, 0.3081
 N_TRAIN, N_EVAL = 8000, 2000
@@ -175,8 +169,16 @@ class Widen(ExportSwitch):
         super().__init__()
         self.c, self.k = c, k
         self.ts = nn.ParameterList([nn.Parameter(torch.zeros(1, c, 1, 1)) for _ in range(k)])
+        self.register_buffer("pruned", torch.zeros(k, c, dtype=torch.bool))  # squeezed bits
         self.calibrate = False
-        self.zero_log = None  # export mode: per-threshold, per-channel counts of x - t == 0
+
+    def apply_pruning(self):
+        """A squeezed bit has threshold -inf: sign(x + inf) = +1 for every finite x."""
+        with torch.no_grad():
+            for k, t in enumerate(self.ts):
+                t.data[0, self.pruned[k], 0, 0] = -math.inf
+                if t.grad is not None:
+                    t.grad[0, self.pruned[k], 0, 0] = 0
 
     def forward(self, x):
         if self.calibrate:
@@ -190,13 +192,7 @@ class Widen(ExportSwitch):
                     z = math.sqrt(2) * torch.erfinv(torch.tensor(2 * (i + 1) / (self.k + 1) - 1.0))
                     t.copy_((mu + sd * z).view(1, self.c, 1, 1))
         if self.export:
-            outs = []
-            for i, t in enumerate(self.ts):
-                d = x - t
-                if self.zero_log is not None:
-                    self.zero_log[i] += (d == 0).sum(dim=(0, 2, 3))
-                outs.append(torch.sign(d))
-            return torch.cat(outs, dim=1)
+            return torch.cat([torch.sign(x - t) for t in self.ts], dim=1)
         return torch.cat([SignSTE.apply(x - t) for t in self.ts], dim=1)
 
 
@@ -239,40 +235,46 @@ class BnnBlock(nn.Module):
 
 
 class WideBlock(nn.Module):
-    def __init__(self, c, k=3, hidden=96, **_):
+    """x + BN(BinConv3x3(Widen_K(x))): C float channels widened to K*C bits, then C outputs."""
+
+    def __init__(self, c, k=3, **_):
         super().__init__()
         self.widen = Widen(c, k)
-        self.conv1 = BinConv2d(k * c, hidden, 1)
-        self.bn1 = nn.BatchNorm2d(hidden)
-        self.act1 = SignAct()
-        self.conv2 = BinConv2d(hidden, c, 3, padding=1)
-        self.bn2 = nn.BatchNorm2d(c)
+        self.conv = BinConv2d(k * c, c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
 
     def forward(self, x):
-        h = self.act1(self.bn1(self.conv1(self.widen(x))))
-        return x + self.bn2(self.conv2(h))
-
-    def hidden_bits(self, x):
-        return sign_pm1(self.bn1(self.conv1(self.widen(x))))
+        return x + self.bn(self.conv(self.widen(x)))
 
 
 BLOCKS = {"fp": FpBlock, "bnn": BnnBlock, "wide": WideBlock, "ws": WideBlock}
 
 
 class Net(nn.Module):
-    def __init__(self, kind, width=32, blocks=(2, 2), k=3, hidden=96):
+    """fp / bnn: float stem Conv3x3(1->C) + BN. wide / ws: binary stem, the input pixel widened
+    to k_in bits by learned thresholds, then BinConv3x3(k_in->C) + BN, so that every conv is binary
+    and only the final Linear is float."""
+
+    def __init__(self, kind, width=32, blocks=(2, 2), k=3, k_in=4):
         super().__init__()
-        self.stem = nn.Conv2d(1, width, 3, padding=1, bias=False)
+        self.binary_stem = kind in ("wide", "ws")
+        if self.binary_stem:
+            self.stem_widen = Widen(1, k_in)
+            self.stem = BinConv2d(k_in, width, 3, padding=1)
+        else:
+            self.stem = nn.Conv2d(1, width, 3, padding=1, bias=False)
         self.stem_bn = nn.BatchNorm2d(width)
         stages = []
         for nb in blocks:
-            stages.append(nn.Sequential(*[BLOCKS[kind](width, k=k, hidden=hidden) for _ in range(nb)]))
+            stages.append(nn.Sequential(*[BLOCKS[kind](width, k=k) for _ in range(nb)]))
         self.stages = nn.ModuleList(stages)
         self.pool = nn.MaxPool2d(2)
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(width, 10)
 
     def forward(self, x):
+        if self.binary_stem:
+            x = self.stem_widen(x)
         x = self.stem_bn(self.stem(x))
         for st in self.stages:
             x = st(self.pool(x))
@@ -283,20 +285,42 @@ class Net(nn.Module):
 # Counting
 # ---------------------------------------------------------------------------
 
+def widen_consumers(model):
+    """(Widen, the BinConv2d that reads its bits) pairs."""
+    pairs = [(b.widen, b.conv) for b in model.modules() if isinstance(b, WideBlock)]
+    if isinstance(model, Net) and model.binary_stem:
+        pairs.insert(0, (model.stem_widen, model.stem))
+    return pairs
+
+
 def count(model):
     """Binary params = weights of BinConv2d layers (1 bit each). Float params = every other
-    learnable parameter (stem conv, BN gamma/beta, widening thresholds, FC). MACs per image:
-    binary = BinConv2d, float = float Conv2d and Linear (BN, Add, pooling, Sub/Sign not counted)."""
+    learnable parameter (float convs, BN gamma/beta or their ExactAffine scale/shift, widening
+    thresholds, FC). MACs per image:
+    binary = BinConv2d, float = float Conv2d and Linear (BN, Add, pooling, thresholds not counted).
+    A squeezed widened bit is constant: its weights and its threshold are gone from the deployed
+    model, and its contribution becomes a per-tap bias of the consuming conv ([Cout, kH, kW]
+    floats, counted as float params), as bnn4j's converter stores it."""
     res = {"binary_params": 0, "float_params": 0, "binary_macs": 0, "float_macs": 0}
+    squeezed = {id(conv): int(w.pruned.sum()) for w, conv in widen_consumers(model)}
+    for w, conv in widen_consumers(model):
+        n = squeezed[id(conv)]
+        taps = conv.out_channels * conv.kernel_size[0] * conv.kernel_size[1]
+        res["binary_params"] -= n * taps
+        res["float_params"] -= n
+        res["float_params"] += taps if n else 0
     for m in model.modules():
         for name, p in m.named_parameters(recurse=False):
             key = "binary_params" if isinstance(m, BinConv2d) and name == "weight" else "float_params"
             res[key] += p.numel()
+        if isinstance(m, ExactAffine):  # a finalised BatchNorm: its constants are buffers
+            res["float_params"] += m.scale.numel() + m.shift.numel()
     hooks = []
 
     def hook(m, inp, out):
         if isinstance(m, nn.Conv2d):
-            macs = out[0].numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+            cin = m.in_channels // m.groups - squeezed.get(id(m), 0)
+            macs = out[0].numel() * cin * m.kernel_size[0] * m.kernel_size[1]
             res["binary_macs" if isinstance(m, BinConv2d) else "float_macs"] += macs
         elif isinstance(m, nn.Linear):
             res["float_macs"] += m.in_features * m.out_features
@@ -360,40 +384,29 @@ def calibrate_thresholds(model, x01):
         m.calibrate = False
 
 
-def train(model, data, epochs, lr, seed, wd=0.0, gate=0.0, bs=128, label=""):
-    """AdamW + linear warm-up (1 epoch) + cosine decay to 0, random-affine augmentation.
-    gate > 0: sparsity gate (L1 of strength `gate`) on the BN1 scales of the wide blocks."""
-    (xtr, ytr), (xev, yev) = data
+def train(model, data, epochs, lr, seed, wd=0.0, bs=128, label=""):
+    """AdamW + linear warm-up + cosine decay to 0, random-affine augmentation. Binary latent
+    weights are clamped to [-1, 1]; squeezed (pruned) thresholds stay at -inf."""
+    (xtr, ytr), _ = data
     if epochs <= 0:
         return model
     gen = torch.Generator().manual_seed(seed)
-    gates = [m.bn1.weight for m in model.modules() if isinstance(m, WideBlock)] if gate > 0 else []
-    gate_ids = {id(g) for g in gates}
     decay, no_decay = [], []
     for m in model.modules():
         for name, p in m.named_parameters(recurse=False):
-            if id(p) in gate_ids:
-                continue
             (decay if (name == "weight" and type(m) in (nn.Conv2d, nn.Linear)) else no_decay).append(p)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": wd},
                              {"params": no_decay, "weight_decay": 0.0}], lr=lr)
     steps_per_epoch = math.ceil(len(xtr) / bs)
     total = epochs * steps_per_epoch
-    warm = min(steps_per_epoch, total // 10)
+    warm = max(1, min(steps_per_epoch, total // 10))
 
     def lr_factor(s):
-        return (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / (total - warm)))
+        return (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, total - warm)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-    if gates:
-        # Gated scales use plain SGD + proximal L1 (soft-threshold), so the gate compares the
-        # raw loss gradient with `gate`: a scale whose loss gradient cannot hold it against a
-        # constant pull of `gate` goes to exactly 0. Its learning rate is set so that the total
-        # pull over the phase is 1.0 (enough to close any gate the loss does not defend).
-        lr_g = 1.0 / (gate * sum(lr_factor(s) for s in range(total)))
-        opt_g = torch.optim.SGD(gates, lr=lr_g)
-        sched_g = torch.optim.lr_scheduler.LambdaLR(opt_g, lr_factor)
     bin_convs = [m for m in model.modules() if isinstance(m, BinConv2d)]
+    widens = [m for m in model.modules() if isinstance(m, Widen)]
     t0 = time.time()
     for ep in range(epochs):
         model.train()
@@ -405,26 +418,17 @@ def train(model, data, epochs, lr, seed, wd=0.0, gate=0.0, bs=128, label=""):
             out = model(xb)
             loss = F.cross_entropy(out, ytr[idx])
             opt.zero_grad(set_to_none=True)
-            if gates:
-                opt_g.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             for m in bin_convs:
                 m.weight.data.clamp_(-1, 1)
-            if gates:
-                shrink = opt_g.param_groups[0]["lr"] * gate
-                opt_g.step()
-                sched_g.step()
-                with torch.no_grad():
-                    for g in gates:
-                        g.copy_(torch.sign(g) * (g.abs() - shrink).clamp_(min=0))
+            for m in widens:
+                m.apply_pruning()
             tot_loss += loss.item() * len(idx)
             n_ok += (out.argmax(1) == ytr[idx]).sum().item()
-        msg = f"[{label}] epoch {ep + 1}/{epochs} loss {tot_loss / len(xtr):.4f} train-acc {n_ok / len(xtr):.4f}"
-        if gates:
-            msg += f" gamma==0: {sum(int((g == 0).sum()) for g in gates)}/{sum(g.numel() for g in gates)}"
-        print(msg + f" ({time.time() - t0:.0f}s)", flush=True)
+        print(f"[{label}] epoch {ep + 1}/{epochs} loss {tot_loss / len(xtr):.4f} "
+              f"train-acc {n_ok / len(xtr):.4f} ({time.time() - t0:.0f}s)", flush=True)
     return model
 
 
@@ -432,84 +436,81 @@ def train(model, data, epochs, lr, seed, wd=0.0, gate=0.0, bs=128, label=""):
 # Squeezing
 # ---------------------------------------------------------------------------
 
-def squeeze(model, xtr01, const_thresh, dup_thresh, bs=500):
-    """Physically remove redundant hidden binary channels of every WideBlock (criterion in
-    the module docstring). Returns a per-block report."""
-    model.eval()
-    blocks = [m for m in model.modules() if isinstance(m, WideBlock)]
-    bits = {id(b): [] for b in blocks}
-    hooks = [b.register_forward_hook(lambda m, i, o: bits[id(m)].append(m.hidden_bits(i[0]).to(torch.int8)))
-             for b in blocks]
-    with torch.no_grad():
-        for i in range(0, len(xtr01), bs):
-            model(normalise(xtr01[i:i + bs]))
-    for h in hooks:
-        h.remove()
-    report = []
-    for bi, b in enumerate(blocks):
-        s = torch.cat(bits[id(b)])  # [N,H,h,w] of +-1
-        hdim = s.shape[1]
-        flat = s.transpose(0, 1).reshape(hdim, -1).float()  # [H, samples]
-        pos = (flat > 0).float().mean(1)
-        const_frac = torch.maximum(pos, 1 - pos)
-        const = const_frac >= const_thresh
-        agree = (flat @ flat.t()) / flat.shape[1]  # in [-1,1]: 2*agreement-1
-        agree_frac = (1 + agree.abs()) / 2
-        keep = []
-        dup_of = {}
-        for c in range(hdim):  # greedy: keep the first of a duplicate group
-            if const[c]:
-                continue
-            dups = [j for j in keep if agree_frac[c, j] >= dup_thresh]
-            if dups:
-                dup_of[c] = dups[0]
-                continue
-            keep.append(c)
-        removed_const = [c for c in range(hdim) if const[c]]
-        with torch.no_grad():
-            w2 = sign_pm1(b.conv2.weight.data)  # [C,H,3,3]
-            # fold constant channels into bn2's mean (interior-exact)
-            for c in removed_const:
-                sc = 1.0 if pos[c] >= 0.5 else -1.0
-                b.bn2.running_mean -= sc * w2[:, c].sum(dim=(1, 2))
-            kidx = torch.tensor(keep, dtype=torch.long)
-            new1 = BinConv2d(b.conv1.in_channels, len(keep), 1)
-            new1.weight.data.copy_(b.conv1.weight.data[kidx])
-            nbn = nn.BatchNorm2d(len(keep))
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                getattr(nbn, name).data.copy_(getattr(b.bn1, name).data[kidx])
-            nbn.num_batches_tracked.copy_(b.bn1.num_batches_tracked)
-            new2 = BinConv2d(len(keep), b.conv2.out_channels, 3, padding=1)
-            new2.weight.data.copy_(b.conv2.weight.data[:, kidx])
-        b.conv1, b.bn1, b.conv2 = new1, nbn, new2
-        report.append({"block": bi, "hidden_before": hdim, "hidden_after": len(keep),
-                       "removed_constant": len(removed_const), "removed_duplicate": len(dup_of)})
-    return report
+def mnist_batches(x01, bs=500):
+    return [normalise(x01[i:i + bs]) for i in range(0, len(x01), bs)]
 
 
-def widen_bit_stats(model, xtr01, thresh, bs=500):
-    """Informational: how many widened bits sign(x_c - t_k[c]) are near-constant."""
+def below_fractions(model, batches):
+    """For every Widen: F[k, c] = fraction of (image, position) samples of the (normalised)
+    input batches with x_c < t_k[c], i.e. where the widened bit is -1."""
     model.eval()
     ws = [m for m in model.modules() if isinstance(m, Widen)]
-    acc = {id(w): None for w in ws}
+    acc = {id(w): torch.zeros(w.k, w.c, dtype=torch.float64) for w in ws}
     n = {id(w): 0 for w in ws}
 
     def hk(m, i, o):
-        p = (o > 0).float().sum(dim=(0, 2, 3))
-        acc[id(m)] = p if acc[id(m)] is None else acc[id(m)] + p
-        n[id(m)] += o.shape[0] * o.shape[2] * o.shape[3]
+        x = i[0]
+        for k, t in enumerate(m.ts):
+            acc[id(m)][k] += (x < t).sum(dim=(0, 2, 3)).double()
+        n[id(m)] += x.shape[0] * x.shape[2] * x.shape[3]
 
     hooks = [w.register_forward_hook(hk) for w in ws]
     with torch.no_grad():
-        for i in range(0, len(xtr01), bs):
-            model(normalise(xtr01[i:i + bs]))
+        for xb in batches:
+            model(xb)
     for h in hooks:
         h.remove()
-    out = []
-    for w in ws:
-        frac = acc[id(w)] / n[id(w)]
-        out.append(int((torch.maximum(frac, 1 - frac) >= thresh).sum()))
+    return [acc[id(w)] / n[id(w)] for w in ws]
+
+
+def binary_entropy(p):
+    p = min(max(p, 0.0), 1.0)
+    return 0.0 if p in (0.0, 1.0) else -(p * math.log2(p) + (1 - p) * math.log2(1 - p))
+
+
+def removal_losses(frac_below, kept):
+    """Thresholds of one channel cut its values into intervals; the widened bits are their
+    thermometer code. Removing threshold j merges the two intervals either side of it, which
+    loses (q_lo + q_hi) * H(q_lo / (q_lo + q_hi)) bits of code entropy per sample (q = interval
+    probabilities over the training data). Returns {j: loss} for the kept thresholds."""
+    order = sorted(kept, key=lambda j: frac_below[j])
+    cuts = [0.0] + [frac_below[j] for j in order] + [1.0]
+    out = {}
+    for i, j in enumerate(order):
+        q_lo, q_hi = cuts[i + 1] - cuts[i], cuts[i + 2] - cuts[i + 1]
+        tot = q_lo + q_hi
+        out[j] = 0.0 if tot <= 0 else tot * binary_entropy(q_lo / tot)
     return out
+
+
+def squeeze(model, batches, min_bits):
+    """Squeeze every Widen: per channel, repeatedly remove the threshold whose removal loses the
+    least code entropy (removal_losses) while that loss is below `min_bits` bits per sample.
+    A removed bit gets threshold -inf, so it is +1 for every input (x < -inf is never true):
+    a constant channel, which bnn4j's converter removes exactly (its weights become a per-tap
+    bias of the consuming binary conv). At least one threshold per channel is kept."""
+    fracs = below_fractions(model, batches)
+    ws = [m for m in model.modules() if isinstance(m, Widen)]
+    report = []
+    for bi, (w, fb) in enumerate(zip(ws, fracs)):
+        if isinstance(model, Net) and w is getattr(model, "stem_widen", None):
+            continue  # the input widening is not squeezed (README: squeezing criterion)
+        removed = 0
+        for c in range(w.c):
+            f = [float(fb[k, c]) for k in range(w.k)]
+            kept = [k for k in range(w.k) if not w.pruned[k, c]]
+            while len(kept) > 1:
+                losses = removal_losses(f, kept)
+                j = min(losses, key=losses.get)
+                if losses[j] >= min_bits:
+                    break
+                kept.remove(j)
+                w.pruned[j, c] = True
+                removed += 1
+        w.apply_pruning()
+        report.append({"block": bi, "bits_before": w.k * w.c, "bits_after": w.k * w.c - int(w.pruned.sum()),
+                       "removed_now": removed})
+    return report
 
 
 # ---------------------------------------------------------------------------
@@ -533,70 +534,95 @@ def export_onnx(model, path):
     return m
 
 
-def snap_hidden_thresholds(model):
-    """Exact, output-preserving clean-up of the binary-to-binary thresholds.
+def pixel_levels():
+    """All 256 pixel values in [0, 1], computed as load_mnist computes them."""
+    return np.arange(256, dtype=np.uint8).astype(np.float32) / 255.0
 
-    BinConv1x1 over n = K*C sign bits yields integers y with y = n (mod 2), and Sign(BN1(y))
-    only depends on which side of tau = mean - beta / s (s = gamma / sqrt(var + eps)) y lies.
-    Moving tau to the midpoint between the two attainable values around it (ties go to +1,
-    bnn4j's sign(0) = +1) changes no output, but makes |BN1(y)| >= |s| for every y: no Sign
-    input can be 0 or within rounding distance of 0 (in PyTorch, ONNX, or a converter that
-    folds BN1 into an integer threshold). Returns how many channels were changed."""
-    changed = 0
+
+GRID = 2.0 ** -16   # every float on the residual stream of a finalised model is a multiple
+RANGE = 2.0 ** 8    # ... and below this in magnitude: 24 bits, exact in float32
+SCALE_BITS = 14     # |d| <= 2^10, so d * scale has <= 24 significant bits: exact
+
+
+class ExactAffine(nn.Module):
+    """y = x * scale + shift with per-channel constants chosen so that, for the integer dot x of a
+    binary conv, every product and sum is exact in float32 (see finalize_exact)."""
+
+    def __init__(self, scale, shift):
+        super().__init__()
+        self.register_buffer("scale", scale.float().view(1, -1, 1, 1))
+        self.register_buffer("shift", shift.float().view(1, -1, 1, 1))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
+
+
+def quantize_scale(m):
+    """Nearest value with at most SCALE_BITS significant bits that is a multiple of GRID."""
+    out = torch.zeros_like(m)
+    for i, v in enumerate(m.tolist()):
+        if v == 0:
+            continue
+        e = math.floor(math.log2(abs(v)))
+        step = max(2.0 ** (e - SCALE_BITS + 1), GRID)
+        out[i] = round(v / step) * step
+    return out
+
+
+def finalize_exact(model, xtr01, bs=500):
+    """Make the deployed arithmetic exact, so that any engine computes the same bits as PyTorch.
+
+    1. Each BatchNorm after a binary conv becomes y = d * scale + shift (ExactAffine), with
+       scale rounded to SCALE_BITS significant bits on GRID and shift rounded to GRID: for the
+       integer dot d, d * scale and every later sum on the residual stream are exact in float32
+       (checked below on the training images), so summation order and fusion cannot change them.
+    2. Each widening threshold on the residual stream moves to the nearest odd multiple of
+       GRID / 2: no value on the stream can equal it or be rounded across it.
+    3. Each threshold on the input pixel (not on the grid) moves to the midpoint between the
+       two pixel levels around it (256 levels, 1/255 apart before normalising).
+    Returns a summary. Changes are at most 2^-15 relative (scale) or GRID/2 (shift, thresholds)."""
+    pairs = [(b, "bn") for b in model.modules() if isinstance(b, WideBlock)]
+    if isinstance(model, Net) and model.binary_stem:
+        pairs.insert(0, (model, "stem_bn"))
     with torch.no_grad():
-        for b in model.modules():
-            if not isinstance(b, WideBlock):
-                continue
-            n = b.conv1.in_channels * b.conv1.kernel_size[0] * b.conv1.kernel_size[1]
-            assert b.conv1.padding in (0, (0, 0)), "parity argument needs an unpadded conv"
-            bn = b.bn1
-            s = (bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps))
-            mu, beta = bn.running_mean.double(), bn.bias.double()
-            par = n % 2
-            new_beta = beta.clone()
-            for c in range(len(s)):
-                if s[c] == 0:
-                    if beta[c] == 0:
-                        new_beta[c] = 1e-3
-                    continue
-                tau = float(mu[c] - beta[c] / s[c])
-                if s[c] > 0:
-                    tau2 = par + 2 * math.ceil((tau - par) / 2) - 1
-                else:
-                    tau2 = par + 2 * math.floor((tau - par) / 2) + 1
-                new_beta[c] = s[c] * (mu[c] - tau2)
-            changed += int((new_beta.float() != bn.bias).sum())
-            bn.bias.copy_(new_beta.float())
-    return changed
+        for owner, attr in pairs:
+            bn = getattr(owner, attr)
+            m = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+            b = bn.bias.double() - bn.running_mean.double() * m
+            setattr(owner, attr, ExactAffine(quantize_scale(m), torch.round(b / GRID) * GRID))
+        levels = normalise(torch.from_numpy(pixel_levels())).double()
+        for w, _ in widen_consumers(model):
+            for k, t in enumerate(w.ts):
+                for c in range(w.c):
+                    if w.pruned[k, c]:
+                        continue
+                    v = float(t[0, c, 0, 0])
+                    if isinstance(model, Net) and model.binary_stem and w is model.stem_widen:
+                        above = levels[levels >= v]
+                        below = levels[levels < v]
+                        if len(above) and len(below):
+                            v = float((above.min() + below.max()) / 2)
+                    else:
+                        v = (math.floor(v / GRID) + 0.5) * GRID
+                    t[0, c, 0, 0] = v
+    # check: every value a widening compares (after the stem) is on GRID and below RANGE
+    worst = {"max_abs": 0.0, "off_grid": 0}
 
+    def hk(m, i, o):
+        x = i[0].double()
+        worst["max_abs"] = max(worst["max_abs"], float(x.abs().max()))
+        worst["off_grid"] += int((torch.round(x / GRID) * GRID != x).sum())
 
-def fix_widen_ties(model, datasets, max_rounds=20):
-    """Where a widening Sign input x - t is exactly 0 on the given images (x == t in float32),
-    lower that threshold by one ulp so the bit is +1 everywhere (bnn4j's x >= t, the training
-    sign) instead of ONNX's sign(0) = 0. Returns the number of thresholds changed."""
-    nudged = 0
-    for _ in range(max_rounds):
-        mexp = export_copy(model)
-        ws_exp = [m for m in mexp.modules() if isinstance(m, Widen)]
-        ws_orig = [m for m in model.modules() if isinstance(m, Widen)]
-        for w in ws_exp:
-            w.zero_log = [torch.zeros(w.c, dtype=torch.long) for _ in range(w.k)]
-        with torch.no_grad():
-            for x01 in datasets:
-                for i in range(0, len(x01), 500):
-                    mexp(normalise(x01[i:i + 500]))
-        found = False
-        with torch.no_grad():
-            for we, wo in zip(ws_exp, ws_orig):
-                for k in range(we.k):
-                    for c in torch.nonzero(we.zero_log[k]).flatten().tolist():
-                        t = wo.ts[k].data
-                        t[0, c, 0, 0] = torch.nextafter(t[0, c, 0, 0], torch.tensor(-math.inf))
-                        nudged += 1
-                        found = True
-        if not found:
-            return nudged
-    raise RuntimeError("could not remove all x == t ties")
+    hooks = [w.register_forward_hook(hk) for w, _ in widen_consumers(model)
+             if not (isinstance(model, Net) and model.binary_stem and w is model.stem_widen)]
+    model.eval()
+    with torch.no_grad():
+        for i in range(0, len(xtr01), bs):
+            model(normalise(xtr01[i:i + bs]))
+    for h in hooks:
+        h.remove()
+    assert worst["off_grid"] == 0 and worst["max_abs"] < RANGE, worst
+    return worst
 
 
 def sign_input_stats(model_exp, x01, bs=500):
@@ -651,6 +677,10 @@ def run_onnx_with_torch(path, x):
             r = torch.sign(i[0])
         elif t == "Sub":
             r = i[0] - i[1]
+        elif t == "Mul":
+            r = i[0] * i[1]
+        elif t == "Identity":
+            r = i[0]
         elif t == "Add":
             r = i[0] + i[1]
         elif t == "Concat":
@@ -693,6 +723,149 @@ def binary_weight_check(onnx_model):
 
 
 # ---------------------------------------------------------------------------
+# Benchmark-scale W&S ResNet-18 (random weights, 224x224)
+# ---------------------------------------------------------------------------
+
+BENCH_JSON = os.path.join(REPO_ROOT, "benchmarks", "src", "main", "resources", "ws-resnet18.json")
+
+
+class WsBasicBlock(nn.Module):
+    """Bi-Real basic block with each Sign replaced by a K-threshold widening:
+    y = BN(BinConv3x3(Widen(x))) + shortcut(x); out = BN(BinConv3x3(Widen(y))) + y."""
+
+    def __init__(self, cin, cout, stride, k):
+        super().__init__()
+        self.widen1 = Widen(cin, k)
+        self.conv1 = BinConv2d(k * cin, cout, 3, stride=stride, padding=1)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.widen2 = Widen(cout, k)
+        self.conv2 = BinConv2d(k * cout, cout, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = None
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.AvgPool2d(2) if stride != 1 else nn.Identity(),
+                                          nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn1(self.conv1(self.widen1(x))) + (x if self.shortcut is None else self.shortcut(x))
+        return self.bn2(self.conv2(self.widen2(y))) + y
+
+
+class WsResNet18(nn.Module):
+    """Float 7x7/2 stem + BN + max pool, 4 stages of 2 W&S basic blocks (64/128/256/512), global
+    average pool, float FC 1000: Bi-Real ResNet-18 with widened binary convs."""
+
+    def __init__(self, k=3):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64),
+                                  nn.MaxPool2d(3, 2, 1))
+        blocks, cin = [], 64
+        for stage, cout in enumerate((64, 128, 256, 512)):
+            for b in range(2):
+                blocks.append(WsBasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1, k))
+                cin = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(512, 1000)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def resnet18_macs(model, squeezed=True):
+    """(binary MACs, float MACs) per 224x224 image; squeezed bits excluded when squeezed."""
+    drop = {}
+    for b in model.blocks:
+        for w, conv in ((b.widen1, b.conv1), (b.widen2, b.conv2)):
+            drop[id(conv)] = int(w.pruned.sum()) if squeezed else 0
+    res = [0, 0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            cin = m.in_channels - drop.get(id(m), 0)
+            res[0 if isinstance(m, BinConv2d) else 1] += out[0].numel() * cin * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.Linear):
+            res[1] += m.in_features * m.out_features
+
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 3, 224, 224))
+    for h in hooks:
+        h.remove()
+    return res
+
+
+def ws_resnet18(args):
+    """Random weights; BN statistics and widening thresholds calibrated on random images (as
+    the MNIST recipe initialises them), then squeezed by the same criterion on other random
+    images. Writes the ONNX model to <out>/ws-resnet18/model.onnx and the squeezed widths
+    (what ModelBench rebuilds) to benchmarks/src/main/resources/ws-resnet18.json."""
+    torch.manual_seed(args.seed)
+    model = WsResNet18(args.k)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+    std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+
+    def images(n):
+        return (torch.rand(n, 3, 224, 224) - mean) / std
+
+    calib, probe = images(args.resnet_images), images(args.resnet_images)
+    ws = [m for m in model.modules() if isinstance(m, Widen)]
+    for m in ws:
+        m.calibrate = True
+    model.train()
+    with torch.no_grad():
+        model(calib)
+    for m in ws:
+        m.calibrate = False
+    bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    with torch.no_grad():
+        model(calib)
+    model.eval()
+    full = resnet18_macs(model, squeezed=False)
+    rep = squeeze(model, [probe[i:i + 1] for i in range(len(probe))], args.min_bits)
+    macs = resnet18_macs(model)
+    # Bi-Real ResNet-18: the same network with one sign per channel (K = 1)
+    bireal = resnet18_macs(WsResNet18(1), squeezed=False)
+    layers = []
+    for name, m in model.named_modules():
+        if isinstance(m, WsBasicBlock):
+            for w, conv, tag in ((m.widen1, m.conv1, "conv1"), (m.widen2, m.conv2, "conv2")):
+                layers.append({"name": f"{name}.{tag}", "cin": w.c, "cout": conv.out_channels,
+                               "stride": conv.stride[0], "k": w.k,
+                               "bits": w.k * w.c - int(w.pruned.sum()),
+                               "squeezed": "".join("1" if w.pruned[k, c] else "0"
+                                                   for k in range(w.k) for c in range(w.c))})
+    doc = {"about": "W&S ResNet-18 (tools/train/ws_train.py --resnet18): widened binary convs, squeezed "
+                    "on random 224x224 images; squeezed[k * cin + c] = 1 when bit k of channel c is gone",
+           "seed": args.seed, "k": args.k, "min_bits": args.min_bits, "images": args.resnet_images,
+           "binary_macs": macs[0], "float_macs": macs[1],
+           "binary_macs_before_squeeze": full[0],
+           "bireal_binary_macs": bireal[0], "bireal_float_macs": bireal[1], "layers": layers}
+    os.makedirs(os.path.dirname(BENCH_JSON), exist_ok=True)
+    with open(BENCH_JSON, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    bits = sum(l["bits"] for l in layers)
+    total = sum(l["k"] * l["cin"] for l in layers)
+    print(f"W&S ResNet-18: widened bits {total} -> {bits} after squeezing ({bits / total:.1%})")
+    print(f"binary MACs: W&S {macs[0]:,} (before squeezing {full[0]:,}), Bi-Real {bireal[0]:,} "
+          f"-> {macs[0] / bireal[0]:.2f}x; float MACs: W&S {macs[1]:,}, Bi-Real {bireal[1]:,}")
+    print(f"wrote {BENCH_JSON}")
+    if args.resnet_onnx:
+        path = os.path.join(args.out, "ws-resnet18", "model.onnx")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        m = export_copy(model)
+        torch.onnx.export(m, torch.zeros(1, 3, 224, 224), path, opset_version=OPSET,
+                          input_names=["input"], output_names=["logits"])
+        print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB)")
+    return doc
+
+
+# ---------------------------------------------------------------------------
 # Driver
 # ---------------------------------------------------------------------------
 
@@ -702,19 +875,19 @@ def sha256(path):
 
 
 def build(kind, args):
-    return Net(kind, width=args.width, blocks=tuple(args.blocks), k=args.k, hidden=args.hidden)
+    return Net(kind, width=args.width, blocks=tuple(args.blocks), k=args.k, k_in=args.k_input)
 
 
 def finish(kind, model, data, args, t_start, extra=None):
     (xtr, ytr), (xev, yev) = data
     recalibrate_bn(model, xtr)
+    os.makedirs(os.path.join(args.out, kind), exist_ok=True)
+    torch.save({"state_dict": model.state_dict(), "args": vars(args), "kind": kind,
+                "extra": extra or {}}, os.path.join(args.out, kind, "model.pt"))
     fixes = {}
     if kind in ("wide", "ws"):
-        fixes["snapped_hidden_thresholds"] = snap_hidden_thresholds(model)
-    if kind != "fp":
-        fixes["sign_zero_eval_before_fix"] = sign_input_stats(export_copy(model), xev)["zero"]
-    if kind in ("wide", "ws"):
-        fixes["nudged_widen_thresholds"] = fix_widen_ties(model, [xtr, xev])
+        fixes["top1_before_finalize"] = evaluate(model, xev, yev)[0]
+        fixes["finalize_exact"] = finalize_exact(model, xtr)
     acc, logits = evaluate(model, xev, yev)
     path = os.path.join(args.out, kind, "model.onnx")
     mexp = export_onnx(model, path)
@@ -735,8 +908,6 @@ def finish(kind, model, data, args, t_start, extra=None):
         res["binary_weights_ok"], res["binary_convs_in_onnx"] = binary_weight_check(onnx_model)
     if extra:
         res.update(extra)
-    torch.save({"state_dict": model.state_dict(), "args": vars(args), "kind": kind,
-                "extra": extra or {}}, os.path.join(args.out, kind, "model.pt"))
     if kind == "ws" and args.write_resources:
         write_resources(path, logits_exp, res)
     res["wall_s"] = time.time() - t_start
@@ -759,29 +930,20 @@ def finish(kind, model, data, args, t_start, extra=None):
 
 
 def write_resources(onnx_path, logits, res):
-    import shutil
-    os.makedirs(MODEL_DIR, exist_ok=True)
+    """Reference logits for MnistModelTest: PyTorch's logits of the exported (frozen) graph on
+    the 2,000 held-out images. The .bnn model itself is made by `bnn4j convert` (README)."""
     os.makedirs(REF_DIR, exist_ok=True)
-    dst = os.path.join(MODEL_DIR, "mnist_ws.onnx")
-    shutil.copyfile(onnx_path, dst)
-    with open(os.path.join(MODEL_DIR, "mnist_ws.json"), "w") as f:
-        json.dump({"mean": [MEAN], "std": [STD], "pixel_scale": 1.0 / 255.0, "color": "grayscale",
-                   "input_shape": [1, 1, 28, 28], "labels": [str(i) for i in range(10)],
-                   "invert": False}, f, indent=1)
-        f.write("\n")
-    logits.numpy().astype("<f4").tofile(os.path.join(REF_DIR, "ws_logits_eval2000.f32"))
-    digest = sha256(dst)
-    meta = {"model": "tools/src/main/resources/models/mnist_ws.onnx", "model_sha256": digest,
+    logits.numpy().astype("<f4").tofile(os.path.join(REF_DIR, "logits.f32"))
+    meta = {"model_onnx_sha256": sha256(onnx_path),
             "images": "t10k-images-idx3-ubyte.gz indices 8000..9999 (in order)",
-            "logits_file": "ws_logits_eval2000.f32", "dtype": "float32 little-endian",
-            "shape": [N_EVAL, 10],
-            "preprocessing": "x = (pixel / 255 - 0.1307) / 0.3081, shape [1,1,28,28], no inversion",
+            "logits_file": "logits.f32", "dtype": "float32 little-endian", "shape": [N_EVAL, 10],
+            "preprocessing": "x = (pixel / 255 - 0.1307) / 0.3081, shape [1,1,28,28]",
             "pytorch_top1": res["top1_export"], "seed": res["seed"],
             "sign_inputs_exactly_zero": res["sign_inputs_eval"]["zero"]}
-    with open(os.path.join(REF_DIR, "ws_logits_eval2000.json"), "w") as f:
+    with open(os.path.join(REF_DIR, "logits.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
-    res["resources"] = {"onnx": dst, "sha256": digest}
+    res["reference_logits"] = os.path.join(REF_DIR, "logits.f32")
 
 
 def run_variant(kind, data, args):
@@ -802,29 +964,18 @@ def run_variant(kind, data, args):
             calibrate_thresholds(model, xtr)
             train(model, data, args.epochs_wide, args.lr_bin, args.seed, label="wide")
         recalibrate_bn(model, xtr)
-        before = count(model)
         acc_wide, _ = evaluate(model, *data[1])
-        # 1) sparsity gate: proximal L1 on the hidden BN scales drives unneeded hidden channels
-        #    to gamma == 0, i.e. to a constant sign(beta)
-        torch.manual_seed(args.seed + 1)
-        train(model, data, args.epochs_gate, args.lr_gate, args.seed + 1, gate=args.gate, label="ws-gate")
+        # 1) squeeze: drop the widened bits that carry the least code entropy
+        rep = squeeze(model, mnist_batches(xtr), args.min_bits)
         recalibrate_bn(model, xtr)
-        acc_gate, _ = evaluate(model, *data[1])
-        # 2) squeeze: physically remove near-constant and duplicate hidden channels
-        const_bits = widen_bit_stats(model, xtr, args.const_thresh)
-        rep = squeeze(model, xtr, args.const_thresh, args.dup_thresh)
         acc0, _ = evaluate(model, *data[1])
         for r in rep:
-            print(f"[ws] block {r['block']}: hidden {r['hidden_before']} -> {r['hidden_after']} "
-                  f"(constant {r['removed_constant']}, duplicate {r['removed_duplicate']})")
-        print(f"[ws] held-out accuracy: wide {acc_wide:.4f}, after gate {acc_gate:.4f}, right after squeezing "
-              f"{acc0:.4f}; near-constant widened bits per block (kept: Binarize needs uniform K): {const_bits}")
-        # 3) fine-tune the squeezed network
+            print(f"[ws] block {r['block']}: widened bits {r['bits_before']} -> {r['bits_after']}")
+        print(f"[ws] held-out accuracy: wide {acc_wide:.4f}, right after squeezing {acc0:.4f}")
+        # 2) fine-tune the squeezed network (squeezed thresholds stay at -inf)
         torch.manual_seed(args.seed + 2)
         train(model, data, args.epochs_ft, args.lr_ft, args.seed + 2, label="ws-finetune")
-        extra = {"squeeze": rep, "acc_wide_start": acc_wide, "acc_after_gate": acc_gate,
-                 "acc_after_squeeze_before_ft": acc0, "params_before": before,
-                 "near_constant_widened_bits": const_bits}
+        extra = {"squeeze": rep, "acc_wide_start": acc_wide, "acc_after_squeeze_before_ft": acc0}
         return finish(kind, model, data, args, t0, extra)
     model = build(kind, args)
     if kind == "wide":
@@ -848,6 +999,12 @@ def table(results):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("variant", nargs="?", choices=VARIANTS)
+    ap.add_argument("--resnet18", action="store_true",
+                    help="instead of MNIST: the benchmark-scale W&S ResNet-18 (random weights)")
+    ap.add_argument("--resnet-images", type=int, default=4,
+                    help="--resnet18: random images for calibration and for the squeeze criterion")
+    ap.add_argument("--no-onnx", dest="resnet_onnx", action="store_false",
+                    help="--resnet18: only write the widths JSON, not the (large) ONNX model")
     ap.add_argument("--all", action="store_true", help="train fp, bnn, wide, ws and print the table")
     ap.add_argument("--data", default=DEFAULT_DATA, help="dir with t10k-images/labels .gz")
     ap.add_argument("--out", default=DEFAULT_OUT, help="output dir (<out>/<variant>/model.onnx)")
@@ -855,7 +1012,7 @@ def main():
     ap.add_argument("--width", type=int, default=32, help="base width C")
     ap.add_argument("--blocks", type=int, nargs="+", default=[2, 2], help="blocks per stage")
     ap.add_argument("--k", type=int, default=3, help="widening thresholds per channel")
-    ap.add_argument("--hidden", type=int, default=96, help="hidden binary width H of a wide block")
+    ap.add_argument("--k-input", type=int, default=4, help="wide/ws: thresholds on the input pixel")
     ap.add_argument("--epochs-fp", type=int, default=15)
     ap.add_argument("--epochs-bnn", type=int, default=20)
     ap.add_argument("--epochs-wide", type=int, default=20)
@@ -864,18 +1021,17 @@ def main():
     ap.add_argument("--lr-bin", type=float, default=3e-3)
     ap.add_argument("--lr-ft", type=float, default=1e-3)
     ap.add_argument("--wd-fp", type=float, default=5e-4)
-    ap.add_argument("--epochs-gate", type=int, default=3, help="ws: epochs with the sparsity gate")
-    ap.add_argument("--lr-gate", type=float, default=1e-3)
-    ap.add_argument("--gate", type=float, default=3e-4,
-                    help="ws: L1 strength of the sparsity gate on the hidden BN scales")
-    ap.add_argument("--const-thresh", type=float, default=0.995)
-    ap.add_argument("--dup-thresh", type=float, default=0.99)
+    ap.add_argument("--min-bits", type=float, default=0.25,
+                    help="ws: squeeze a widened bit whose removal loses fewer bits of code entropy")
     ap.add_argument("--retrain-wide", action="store_true", help="ws: ignore <out>/wide/model.pt")
     ap.add_argument("--no-resources", dest="write_resources", action="store_false",
                     help="ws: do not write the repo resources (ONNX, json, reference logits)")
     args = ap.parse_args()
+    if args.resnet18:
+        ws_resnet18(args)
+        return
     if not args.all and not args.variant:
-        ap.error("give a variant or --all")
+        ap.error("give a variant, --all or --resnet18")
     data = load_mnist(args.data)
     print(f"seed {args.seed}; train images 0..{N_TRAIN - 1}, eval images {N_TRAIN}..{N_TRAIN + N_EVAL - 1}; "
           f"torch {torch.__version__}, threads {torch.get_num_threads()}", flush=True)

@@ -37,10 +37,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * Whole networks at 224x224, batch 1, random weights, built here as ONNX bytes: {@code
  * birealnet18} (Bi-Real ResNet-18: float 7x7/2 stem + BN + max pool; every 3x3 conv is {@code
  * BN(Conv(Sign(x), +-1 weights)) + shortcut}, downsampling shortcuts AvgPool(2) -> 1x1 Conv -> BN;
- * global average pool, float FC 1000) and {@code resnet18} (standard float). {@code bnn4j} loads
- * the bytes with {@code Model.load(byte[])} (the converter lowers the binary convs) and runs
+ * global average pool, float FC 1000), {@code wsresnet18} (the same with each Sign widened to K
+ * thresholds per channel and the bits squeezed as listed in {@code ws-resnet18.json}, written by
+ * {@code tools/train/ws_train.py --resnet18}) and {@code resnet18} (standard float). {@code bnn4j}
+ * loads the bytes with {@code Model.load(byte[])} (the converter lowers the binary convs) and runs
  * {@code Session.run(float[][], float[][])}; {@code onnxruntime} runs the same bytes.
- * Setup compares the two once: resnet18 within 1e-3, birealnet18 within 5% relative L2 (a
+ * Setup compares the two once: resnet18 within 1e-3, the binary models within 5% relative L2 (a
  * pre-sign value within float rounding of 0 may flip between engines).
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
@@ -54,7 +56,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ModelBench {
-  @Param({"birealnet18", "resnet18"})
+  @Param({"birealnet18", "wsresnet18", "resnet18"})
   public String model;
 
   @Param({"bnn4j", "onnxruntime"})
@@ -73,7 +75,7 @@ public class ModelBench {
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
-    byte[] onnx = new NetBuilder(model.equals("birealnet18"), 11).build();
+    byte[] onnx = new NetBuilder(model, 11).build();
     float[] x = BenchModels.gaussian(new Random(12), 3 * 224 * 224, 1f);
     inputs = new float[][] {x};
     outputs = new float[][] {new float[1000]};
@@ -139,17 +141,25 @@ public class ModelBench {
     }
   }
 
-  /** Builds ResNet-18 or Bi-Real ResNet-18 as ONNX with random weights. */
+  /** Builds ResNet-18, Bi-Real ResNet-18 or W&S ResNet-18 as ONNX with random weights. */
   static final class NetBuilder {
+    private final String model;
     private final boolean binary;
     private final Random rnd;
     private final List<NodeProto> nodes = new ArrayList<>();
     private final List<TensorProto> inits = new ArrayList<>();
+    private final List<WsLayer> wsLayers;
+    private int wsNext;
     private int id;
 
-    NetBuilder(boolean binary, long seed) {
-      this.binary = binary;
+    NetBuilder(String model, long seed) {
+      this.model = model;
+      this.binary = !model.equals("resnet18");
       this.rnd = new Random(seed);
+      this.wsLayers = model.equals("wsresnet18") ? WsLayer.load() : null;
+      if (!List.of("birealnet18", "wsresnet18", "resnet18").contains(model)) {
+        throw new IllegalArgumentException("unknown model " + model);
+      }
     }
 
     private String name(String p) {
@@ -228,7 +238,7 @@ public class ModelBench {
           init(BenchModels.gaussian(rnd, 1000 * 512, (float) Math.sqrt(1.0 / 512)), 1000, 512),
           init(BenchModels.gaussian(rnd, 1000, 0.01f), 1000)), i("transB", 1));
       String out = x;
-      GraphProto g = GraphProto.newBuilder().setName(binary ? "birealnet18" : "resnet18")
+      GraphProto g = GraphProto.newBuilder().setName(model)
           .addAllNode(nodes).addAllInitializer(inits)
           .addInput(BenchModels.valueInfo("x", 1, 3, 224, 224))
           .addOutput(BenchModels.valueInfo(out, 1, 1000)).build();
@@ -246,14 +256,62 @@ public class ModelBench {
       return bn(conv(s, cin, cout, 1, 1, 0, false), cout, 1f);
     }
 
-    /** Bi-Real: a shortcut around each binary conv. */
+    /** Bi-Real: a shortcut around each binary conv. W&S: each Sign widened (see binarise). */
     private String biRealBlock(String x, int cin, int cout, int stride) {
       String shortcut = stride != 1 || cin != cout ? downsample(x, cin, cout, stride) : x;
-      String y = bn(conv(node("Sign", List.of(x)), cin, cout, 3, stride, 1, true), cout,
-          0.05f);
+      String y = bn(binaryConv(x, cin, cout, stride), cout, 0.05f);
       x = node("Add", List.of(y, shortcut));
-      y = bn(conv(node("Sign", List.of(x)), cout, cout, 3, 1, 1, true), cout, 0.05f);
+      y = bn(binaryConv(x, cout, cout, 1), cout, 0.05f);
       return node("Add", List.of(y, x));
+    }
+
+    /**
+     * Sign(x) for Bi-Real. For W&S, K thresholds per channel, Concat_k Sign(x - t_k), at the
+     * standard normal's K+1-quantiles as the recipe initialises them, with the bits the recipe
+     * squeezed at -inf (constant +1: the converter removes them).
+     */
+    private String binaryConv(String x, int cin, int cout, int stride) {
+      if (wsLayers == null) {
+        return conv(node("Sign", List.of(x)), cin, cout, 3, stride, 1, true);
+      }
+      WsLayer layer = wsLayers.get(wsNext++);
+      if (layer.cin() != cin || layer.cout() != cout || layer.stride() != stride) {
+        throw new IllegalStateException("ws-resnet18.json layer " + layer.name()
+            + " does not match the network at cin " + cin + ", cout " + cout);
+      }
+      List<String> parts = new ArrayList<>();
+      for (int k = 0; k < layer.k(); k++) {
+        double z = Math.sqrt(2) * erfInv(2.0 * (k + 1) / (layer.k() + 1) - 1);
+        float[] t = new float[cin];
+        for (int c = 0; c < cin; c++) {
+          t[c] = layer.squeezed().charAt(k * cin + c) == '1' ? Float.NEGATIVE_INFINITY
+              : (float) (z + 0.05 * rnd.nextGaussian());
+        }
+        parts.add(node("Sign", List.of(node("Sub", List.of(x, init(t, 1, cin, 1, 1))))));
+      }
+      String bits = node("Concat", parts, i("axis", 1));
+      return conv(bits, layer.k() * cin, cout, 3, stride, 1, true);
+    }
+
+    /** Inverse error function by Newton's method (|x| < 1). */
+    private static double erfInv(double x) {
+      double y = 0;
+      for (int it = 0; it < 50; it++) {
+        double err = erf(y) - x;
+        y -= err / (2 / Math.sqrt(Math.PI) * Math.exp(-y * y));
+      }
+      return y;
+    }
+
+    /** erf by its Taylor series; enough for the |y| < 1.5 the quantiles above need. */
+    private static double erf(double y) {
+      double sum = 0;
+      double term = y;
+      for (int n = 0; n < 60; n++) {
+        sum += term / (2 * n + 1);
+        term *= -y * y / (n + 1);
+      }
+      return 2 / Math.sqrt(Math.PI) * sum;
     }
 
     private String basicBlock(String x, int cin, int cout, int stride) {
@@ -262,6 +320,35 @@ public class ModelBench {
       String y = node("Relu", List.of(bn(conv(x, cin, cout, 3, stride, 1, false), cout, 1f)));
       y = bn(conv(y, cout, cout, 3, 1, 1, false), cout, 1f);
       return node("Relu", List.of(node("Add", List.of(y, shortcut))));
+    }
+  }
+
+  /** One widened binary conv of the W&S ResNet-18, as tools/train/ws_train.py --resnet18 wrote it. */
+  record WsLayer(String name, int cin, int cout, int stride, int k, String squeezed) {
+    static List<WsLayer> load() {
+      try (var in = ModelBench.class.getResourceAsStream("/ws-resnet18.json")) {
+        if (in == null) {
+          throw new IllegalStateException("ws-resnet18.json is not on the class path");
+        }
+        var doc = com.google.gson.JsonParser.parseReader(
+            new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8))
+            .getAsJsonObject();
+        List<WsLayer> out = new ArrayList<>();
+        for (var e : doc.getAsJsonArray("layers")) {
+          var o = e.getAsJsonObject();
+          WsLayer l = new WsLayer(o.get("name").getAsString(), o.get("cin").getAsInt(),
+              o.get("cout").getAsInt(), o.get("stride").getAsInt(), o.get("k").getAsInt(),
+              o.get("squeezed").getAsString());
+          if (l.squeezed().length() != l.k() * l.cin()) {
+            throw new IllegalStateException(l.name() + ": squeezed has " + l.squeezed().length()
+                + " flags, expected k * cin = " + l.k() * l.cin());
+          }
+          out.add(l);
+        }
+        return out;
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
   }
 }

@@ -164,7 +164,7 @@ public final class Report {
     }
 
     StringBuilder models = new StringBuilder();
-    for (String model : new String[] {"birealnet18", "resnet18"}) {
+    for (String model : new String[] {"birealnet18", "wsresnet18", "resnet18"}) {
       for (String th : new String[] {"1", "2"}) {
         Double b = scores.get(key("ModelBench.infer", "bnn4j", "", th) + model);
         Double o = scores.get(key("ModelBench.infer", "onnxruntime", "", th) + model);
@@ -179,6 +179,18 @@ public final class Report {
     if (models.length() > 0) {
       sb.append("\n## Whole networks, 224x224, batch 1\n\n| model | threads | bnn4j (ms) |"
           + " onnxruntime (ms) | bnn4j vs ORT |\n|---|---:|---:|---:|---:|\n").append(models);
+      for (String model : new String[] {"birealnet18", "wsresnet18"}) {
+        for (String th : new String[] {"1", "2"}) {
+          Double b = scores.get(key("ModelBench.infer", "bnn4j", "", th) + model);
+          Double o = scores.get(key("ModelBench.infer", "onnxruntime", "", th) + "resnet18");
+          if (b != null && o != null) {
+            sb.append(String.format(Locale.ROOT, "%n%s on bnn4j vs float resnet18 on ORT, %s"
+                + " thread(s): %s.", model, th, ratio(o, b)));
+            addRatio(model + " bnn4j vs resnet18 ORT " + th + "t", o, b);
+          }
+        }
+      }
+      sb.append("\n");
     }
 
     Double kernel = scores.get(key("GemmBench.binaryKernel", "", "", ""));

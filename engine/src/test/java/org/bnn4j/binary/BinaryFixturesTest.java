@@ -118,6 +118,16 @@ class BinaryFixturesTest {
     for (OpNode n : g.nodes()) {
       assertTrue(n.op() != OpType.CONV2D || !n.name().isEmpty());
     }
+    if (meta.has("squeezed_bits")) {
+      // Bits with a -inf threshold are +1 for every input: the converter must drop them.
+      int widened = meta.getAsJsonArray("binary_layers").get(0).getAsJsonObject()
+          .get("in_channels").getAsInt();
+      OpNode binarize = g.nodes().stream().filter(n -> n.op() == OpType.BINARIZE)
+          .findFirst().orElseThrow();
+      assertEquals(widened - meta.get("squeezed_bits").getAsInt(),
+          g.constant(binarize.input(1)).floats().length, "bits left after squeezing, log "
+              + r.log());
+    }
     // Through the file format and back, as a user would deploy it.
     Graph loaded = ModelCodec.decode(ModelCodec.encode(g), Limits.DEFAULT);
     Path data = dir.resolve("test_data_set_0");

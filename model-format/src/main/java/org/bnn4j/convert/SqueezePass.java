@@ -16,8 +16,9 @@ import org.bnn4j.format.proto.ModelMetadata;
  * that writes it, and its constant contribution moves into each consuming layer's tap bias.
  *
  * <p>Constant channels are those of a bit-output layer whose threshold no reachable dot crosses
- * (found by {@link BitOutputPass}), and those of a Binarize whose input is provably bounded (Clip,
- * Sigmoid, Tanh, HardSigmoid) with the threshold outside the bounds. The contribution of a
+ * (found by {@link BitOutputPass}), those of a Binarize with threshold -inf (how the W&S recipe
+ * marks a squeezed bit), and those of a Binarize whose input is provably bounded (Clip, Sigmoid,
+ * Tanh, HardSigmoid) with the threshold outside the bounds. The contribution of a
  * constant channel with value v to a consumer's dot at one output position is v times the weight
  * of each valid tap; with zero padding the valid taps vary at the border, which is why it is kept
  * per tap ({@code tap_bias[M,kH,kW]}) and summed over the valid taps at run time.
@@ -99,11 +100,12 @@ public final class SqueezePass implements GraphPass {
     float[] t = g.constant(p.input(1)).floats();
     int[] out = new int[t.length];
     double[] range = Ranges.of(g, p.input(0));
-    if (range == null) {
-      return out;
-    }
     for (int j = 0; j < t.length; j++) {
-      if (range[1] < t[j]) {
+      if (t[j] == Float.NEGATIVE_INFINITY) {
+        out[j] = 1; // x < -inf holds for no x, NaN and -inf included
+      } else if (range == null) {
+        continue;
+      } else if (range[1] < t[j]) {
         out[j] = -1; // every x is below the threshold
       } else if (range[0] >= t[j]) {
         out[j] = 1;

@@ -62,12 +62,15 @@ final class EvalCommand implements Callable<Integer> {
       description = "Only IDX images FROM (inclusive) to TO (exclusive), e.g. 8000:10000.")
   String range;
 
-
-
   @Option(names = "--compare-outputs", paramLabel = "DIR",
       description = "Folder with logits.f32: reference outputs (little-endian float32, one row"
           + " per image in evaluation order) to check agreement against.")
   Path compareOutputs;
+
+  @Option(names = "--tolerance", paramLabel = "REL", defaultValue = "1e-4",
+      description = "With --compare-outputs: largest allowed logit difference, relative to the"
+          + " row's largest |logit| (default: ${DEFAULT-VALUE}).")
+  double tolerance;
 
   @Option(names = "--no-progress", description = "Do not draw the progress bar on stderr.")
   boolean noProgress;
@@ -82,6 +85,10 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
+      throw new ParameterException(spec.commandLine(),
+          "--tolerance must be a finite number >= 0, found " + tolerance);
+    }
     try (Model m = classifier.open()) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("eval needs a model with one image input and one output;"
@@ -98,6 +105,8 @@ final class EvalCommand implements Callable<Integer> {
       int top1 = 0;
       int top5 = 0;
       int agree = 0;
+      int withinTolerance = 0;
+      int worstRow = -1;
       double worstRel = 0;
       long nanos = 0;
       SessionOptions opts = classifier.sessionOptions();
@@ -130,8 +139,14 @@ final class EvalCommand implements Callable<Integer> {
             for (float v : ref) {
               scale = Math.max(scale, Math.abs(v));
             }
+            double rowRel = 0;
             for (int c = 0; c < classes; c++) {
-              worstRel = Math.max(worstRel, Math.abs(logits[c] - ref[c]) / Math.max(scale, 1e-30));
+              rowRel = Math.max(rowRel, Math.abs(logits[c] - ref[c]) / Math.max(scale, 1e-30));
+            }
+            withinTolerance += rowRel <= tolerance ? 1 : 0;
+            if (rowRel > worstRel || worstRow < 0) {
+              worstRel = rowRel;
+              worstRow = i;
             }
           }
           if (bar != null) {
@@ -150,12 +165,14 @@ final class EvalCommand implements Callable<Integer> {
       printConfusion(out, confusion, names);
       if (reference != null) {
         out.println();
-        out.printf("reference:   top-1 agrees on %d of %d; largest logit difference %.2e of the"
-            + " row's largest |logit|%n", agree, n, worstRel);
-        if (agree != n) {
+        out.printf("reference:   top-1 agrees on %d of %d; logits within %.1e on %d of %d;"
+            + " largest logit difference %.2e of the row's largest |logit| (example %d)%n",
+            agree, n, tolerance, withinTolerance, n, worstRel, worstRow);
+        if (agree != n || withinTolerance != n) {
           out.flush();
-          throw new InvalidInputException((n - agree) + " of " + n
-              + " predictions disagree with the reference outputs in " + compareOutputs);
+          throw new InvalidInputException((n - agree) + " of " + n + " predictions disagree and "
+              + (n - withinTolerance) + " of " + n + " logit rows differ by more than "
+              + tolerance + " from the reference outputs in " + compareOutputs);
         }
       }
       out.flush();
