@@ -19,4 +19,14 @@ public interface KernelProvider {
       org.bnn4j.kernels.reference.Window2d win, int oh, int ow, float[] weights, float[] bias) {
     return null;
   }
+
+  /**
+   * Packs float {@code x[n, c, hw]} into bits {@code [n, hw, ceil(cout / 64)]} words: bit j of
+   * position p is set (value -1) when {@code x[source[j]][p] < thresholds[j]} ({@code source}
+   * null means {@code j % c}). The default is the scalar {@link Bitpack#binarize}.
+   */
+  default void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
+      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
+    Bitpack.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, batchFrom, batchTo);
+  }
 }

@@ -3,9 +3,9 @@ package org.bnn4j.runtime;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
-import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
+import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
 import org.bnn4j.kernels.reference.Window2d;
 
@@ -47,6 +47,7 @@ public final class FastOps extends ReferenceOps {
       case BINARY_DENSE -> binaryConv(ctx, true);
       case BINARIZE -> binarize(ctx);
       case CONV2D -> floatConv(ctx);
+      case MAX_POOL2D -> fastMaxPool2d(ctx);
       default -> null;
     };
     return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
@@ -94,7 +95,20 @@ public final class FastOps extends ReferenceOps {
     };
   }
 
-  private static Op binarize(OpContext ctx) {
+  private static Op fastMaxPool2d(OpContext ctx) {
+    ReferenceOps.maxPool2d(ctx); // validates attributes and shapes
+    Operand x = ctx.floatInput(0);
+    Operand y = ctx.floatOutput(0);
+    int[] xd = x.dims();
+    int[] yd = y.dims();
+    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), true);
+    MaxPoolKernel kernel = new MaxPoolKernel(xd[2], xd[3], win, yd[2], yd[3]);
+    int planes = xd[0] * xd[1];
+    return (arena, words) -> kernel.run(x.floats(arena), x.offset(), planes, y.floats(arena),
+        y.offset());
+  }
+
+  private Op binarize(OpContext ctx) {
     Operand x = ctx.floatInput(0);
     Operand y = ctx.output(0);
     if (y.type().type() != org.bnn4j.format.proto.DataType.BITS || y.isConstant()
@@ -116,7 +130,7 @@ public final class FastOps extends ReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
-    return (arena, words) -> Bitpack.binarize(x.floats(arena), x.offset(), c, hw, thr, src,
+    return (arena, words) -> provider.binarize(x.floats(arena), x.offset(), c, hw, thr, src,
         cout, y.words(words), y.offset(), 0, n);
   }
 

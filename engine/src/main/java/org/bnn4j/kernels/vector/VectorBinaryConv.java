@@ -391,13 +391,14 @@ final class VectorBinaryConv implements BinaryConvKernel {
         interior = iy0 >= 0 && iy0 + (kh - 1) * dh < h && ix0 >= 0 && ix0 + (kw - 1) * dw < w;
       }
       int sBase = sOff + i * OCB * 2;
-      if (interior && !bits && tapBias == null && denseTapBias == null) {
-        // The common case, float output without tap bias.
+      if (interior && !bits && denseTapBias == null) {
+        // The common case, float output at an interior position: all taps valid.
         int yBase = yOff + (b * m + ocBase) * hw + r;
         int resBase = residualOff + (b * m + ocBase) * hw + r;
         for (int j = 0; j < ocCount; j++) {
           int oc = ocBase + j;
-          float d = full - 2 * Float.floatToRawIntBits(scratch[sBase + 2 * j]);
+          int tb = tapBiasTotal == null ? 0 : tapBiasTotal[oc];
+          float d = full - 2 * Float.floatToRawIntBits(scratch[sBase + 2 * j]) + tb;
           float v = d * multiplier[oc] + bias[oc];
           if (hasResidual) {
             v += residual[resBase + j * hw];

@@ -33,4 +33,11 @@ public final class VectorKernelProvider implements KernelProvider {
     }
     return new VectorFloatConv(c, h, w, m, win, oh, ow, weights, bias);
   }
+
+  @Override
+  public void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
+      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
+    VectorBinarize.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, batchFrom,
+        batchTo);
+  }
 }

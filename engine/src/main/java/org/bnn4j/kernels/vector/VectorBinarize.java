@@ -1,0 +1,76 @@
+package org.bnn4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float NCHW to packed bits, eight positions at a time: one vector compare per channel gives an
+ * 8-bit lane mask, eight channels' masks form an 8x8 bit matrix, and a transpose turns it into
+ * one byte per position. Same result as {@link org.bnn4j.kernels.Bitpack#binarize}, which reads
+ * and writes each output word once per channel.
+ */
+final class VectorBinarize {
+  private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+
+  private VectorBinarize() {}
+
+  static void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
+      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
+    int words = (cout + 63) >>> 6;
+    for (int b = batchFrom; b < batchTo; b++) {
+      int o = outOff + b * hw * words;
+      int xb = xOff + b * c * hw;
+      int p = 0;
+      for (; p + 8 <= hw; p += 8) {
+        for (int wi = 0; wi < words; wi++) {
+          int j0 = wi << 6;
+          int w0 = o + p * words + wi;
+          int j1 = Math.min(cout, j0 + 64);
+          for (int g = j0; g < j1; g += 8) {
+            int gEnd = Math.min(g + 8, j1);
+            long m = 0;
+            for (int j = g; j < gEnd; j++) {
+              int ci = source == null ? j % c : source[j];
+              long lanes = FloatVector.fromArray(EIGHT, x, xb + ci * hw + p)
+                  .compare(VectorOperators.LT, thresholds[j]).toLong();
+              m |= lanes << ((j - g) << 3);
+            }
+            long t = transpose8x8(m);
+            int shift = g - j0;
+            if (shift == 0) {
+              for (int i = 0; i < 8; i++) {
+                out[w0 + i * words] = t >>> (i << 3) & 0xFFL;
+              }
+            } else {
+              for (int i = 0; i < 8; i++) {
+                out[w0 + i * words] |= (t >>> (i << 3) & 0xFFL) << shift;
+              }
+            }
+          }
+        }
+      }
+      for (; p < hw; p++) {
+        for (int wi = 0; wi < words; wi++) {
+          long word = 0;
+          int j1 = Math.min(cout, (wi << 6) + 64);
+          for (int j = wi << 6; j < j1; j++) {
+            int ci = source == null ? j % c : source[j];
+            word |= x[xb + ci * hw + p] < thresholds[j] ? 1L << (j & 63) : 0L;
+          }
+          out[o + p * words + wi] = word;
+        }
+      }
+    }
+  }
+
+  /** Transposes an 8x8 bit matrix held as byte r = row r, bit c of a byte = column c. */
+  static long transpose8x8(long x) {
+    long t = (x ^ (x >>> 7)) & 0x00AA00AA00AA00AAL;
+    x = x ^ t ^ (t << 7);
+    t = (x ^ (x >>> 14)) & 0x0000CCCC0000CCCCL;
+    x = x ^ t ^ (t << 14);
+    t = (x ^ (x >>> 28)) & 0x00000000F0F0F0F0L;
+    return x ^ t ^ (t << 28);
+  }
+}
