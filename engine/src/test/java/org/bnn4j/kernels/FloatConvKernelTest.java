@@ -57,7 +57,7 @@ class FloatConvKernelTest {
     Random rnd = new Random(17);
     int[][] pads = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {0, 1, 2, 1}};
     int i = 0;
-    for (int c : new int[] {1, 3, 63, 65}) {
+    for (int c : new int[] {1, 3, 63, 64, 65, 130}) {
       for (int kk : new int[] {1, 3, 5}) {
         for (int[] p : pads) {
           for (int s : new int[] {1, 2}) {

@@ -77,7 +77,10 @@ final class VectorFloatConv implements FloatConvKernel {
     int sh = win.strideH();
     int sw = win.strideW();
     int np = panels();
-    // Panel by panel so the writes are sequential; positions past ohw stay zero.
+    // Panel by panel so the writes are sequential; positions past ohw stay zero. Within a panel,
+    // positions run along output rows: per row segment the valid input columns are one range.
+    int dilH = win.dilationH();
+    int dilW = win.dilationW();
     for (int j = 0; j < np; j++) {
       int p0 = j * NR;
       int cnt = Math.min(NR, ohw - p0);
@@ -87,19 +90,38 @@ final class VectorFloatConv implements FloatConvKernel {
       for (int ic = 0; ic < c; ic++) {
         int plane = xOff + (b * c + ic) * h * w;
         for (int ky = 0; ky < kh; ky++) {
-          int dy = ky * win.dilationH() - win.padTop();
+          int dy = ky * dilH - win.padTop();
           for (int kx = 0; kx < kw; kx++, dst += NR) {
-            int dx = kx * win.dilationW() - win.padLeft();
+            int dx = kx * dilW - win.padLeft();
+            // output columns whose input column ox * sw + dx lies in [0, w)
+            int lo = dx >= 0 ? 0 : (-dx + sw - 1) / sw;
+            int hi = w - 1 - dx < 0 ? -1 : (w - 1 - dx) / sw;
+            int i = 0;
             int oy = oy0;
             int ox = ox0;
-            for (int i = 0; i < cnt; i++) {
+            while (i < cnt) {
+              int seg = Math.min(cnt - i, ow - ox);
               int iy = oy * sh + dy;
-              int ix = ox * sw + dx;
-              col[dst + i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
-              if (++ox == ow) {
-                ox = 0;
-                oy++;
+              int d = dst + i;
+              if (iy < 0 || iy >= h) {
+                java.util.Arrays.fill(col, d, d + seg, 0f);
+              } else {
+                int a = Math.min(Math.max(lo - ox, 0), seg); // first valid offset in the segment
+                int e = Math.max(Math.min(hi - ox + 1, seg), a); // end of the valid offsets
+                for (int t = 0; t < a; t++) {
+                  col[d + t] = 0f;
+                }
+                int src = plane + iy * w + ox * sw + dx;
+                for (int t = a; t < e; t++) {
+                  col[d + t] = x[src + t * sw];
+                }
+                for (int t = e; t < seg; t++) {
+                  col[d + t] = 0f;
+                }
               }
+              i += seg;
+              ox = 0;
+              oy++;
             }
           }
         }
@@ -143,20 +165,94 @@ final class VectorFloatConv implements FloatConvKernel {
           y[row + p] += bv;
         }
       }
-      if (pVec < ohw) {
-        int cBase = sOff + np * panel;
-        int wb = mo * k;
-        float bv = bias == null ? 0f : bias[mo];
-        for (int p = pVec; p < ohw; p++) {
-          float a = 0f;
-          int ci = cBase + (p - pVec);
-          for (int kk = 0; kk < k; kk++, ci += NR) {
-            a = Math.fma(col[ci], weights[wb + kk], a);
-          }
-          y[row + p] = a + bv;
-        }
+    }
+    if (pVec < ohw) {
+      int cnt = ohw - pVec;
+      int cBase = sOff + np * panel;
+      int mo = mFrom;
+      for (; mo + MR <= mTo; mo += MR) {
+        microTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt);
+      }
+      for (; mo < mTo; mo++) {
+        rowTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt);
       }
     }
+  }
+
+  /** {@link #micro} over the last, partial panel: all reduction steps, bias, masked stores. */
+  private void microTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt) {
+    FloatVector a00 = FloatVector.zero(S);
+    FloatVector a01 = a00;
+    FloatVector a10 = a00;
+    FloatVector a11 = a00;
+    FloatVector a20 = a00;
+    FloatVector a21 = a00;
+    FloatVector a30 = a00;
+    FloatVector a31 = a00;
+    float[] wt = weights;
+    int w0 = mo * k;
+    int w1 = w0 + k;
+    int w2 = w1 + k;
+    int w3 = w2 + k;
+    int ci = cBase;
+    for (int kk = 0; kk < k; kk++, ci += NR) {
+      FloatVector c0 = FloatVector.fromArray(S, col, ci);
+      FloatVector c1 = FloatVector.fromArray(S, col, ci + L);
+      FloatVector v = FloatVector.broadcast(S, wt[w0 + kk]);
+      a00 = c0.fma(v, a00);
+      a01 = c1.fma(v, a01);
+      v = FloatVector.broadcast(S, wt[w1 + kk]);
+      a10 = c0.fma(v, a10);
+      a11 = c1.fma(v, a11);
+      v = FloatVector.broadcast(S, wt[w2 + kk]);
+      a20 = c0.fma(v, a20);
+      a21 = c1.fma(v, a21);
+      v = FloatVector.broadcast(S, wt[w3 + kk]);
+      a30 = c0.fma(v, a30);
+      a31 = c1.fma(v, a31);
+    }
+    if (bias != null) {
+      a00 = a00.add(bias[mo]);
+      a01 = a01.add(bias[mo]);
+      a10 = a10.add(bias[mo + 1]);
+      a11 = a11.add(bias[mo + 1]);
+      a20 = a20.add(bias[mo + 2]);
+      a21 = a21.add(bias[mo + 2]);
+      a30 = a30.add(bias[mo + 3]);
+      a31 = a31.add(bias[mo + 3]);
+    }
+    var m0 = S.indexInRange(0, cnt);
+    var m1 = S.indexInRange(L, cnt);
+    a00.intoArray(y, yBase, m0);
+    a01.intoArray(y, yBase + L, m1);
+    a10.intoArray(y, yBase + ohw, m0);
+    a11.intoArray(y, yBase + ohw + L, m1);
+    a20.intoArray(y, yBase + 2 * ohw, m0);
+    a21.intoArray(y, yBase + 2 * ohw + L, m1);
+    a30.intoArray(y, yBase + 3 * ohw, m0);
+    a31.intoArray(y, yBase + 3 * ohw + L, m1);
+  }
+
+  /**
+   * One output channel over the last, partial panel (zero-padded by im2col), all reduction
+   * steps, plus bias; only the {@code cnt} real positions are stored.
+   */
+  private void rowTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = a0;
+    int wb = mo * k;
+    int ci = cBase;
+    for (int kk = 0; kk < k; kk++, ci += NR) {
+      FloatVector v = FloatVector.broadcast(S, weights[wb + kk]);
+      a0 = FloatVector.fromArray(S, col, ci).fma(v, a0);
+      a1 = FloatVector.fromArray(S, col, ci + L).fma(v, a1);
+    }
+    if (bias != null) {
+      a0 = a0.add(bias[mo]);
+      a1 = a1.add(bias[mo]);
+    }
+    a0.intoArray(y, yBase, S.indexInRange(0, cnt));
+    a1.intoArray(y, yBase + L, S.indexInRange(L, cnt));
   }
 
   /** Four output channels over one full panel, reduction steps {@code [k0, k1)}, into y. */
