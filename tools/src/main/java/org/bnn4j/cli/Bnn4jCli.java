@@ -36,6 +36,7 @@ public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
     CommandLine cl = new CommandLine(new Bnn4jCli());
     cl.setOut(out);
     cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       boolean verbose = false;
       for (String a : args) {

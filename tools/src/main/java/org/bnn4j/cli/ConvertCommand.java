@@ -54,9 +54,22 @@ final class ConvertCommand implements Callable<Integer> {
       description = "Factor taking raw pixels to the range mean and std refer to (default 1/255).")
   Float pixelScale;
 
+  /** The colour modes a user can ask for (the proto enum also has UNSPECIFIED/UNRECOGNIZED). */
+  enum Color {
+    GRAYSCALE(InputSpec.ColorMode.GRAYSCALE),
+    RGB(InputSpec.ColorMode.RGB),
+    BGR(InputSpec.ColorMode.BGR);
+
+    final InputSpec.ColorMode mode;
+
+    Color(InputSpec.ColorMode mode) {
+      this.mode = mode;
+    }
+  }
+
   @Option(names = "--color", paramLabel = "MODE",
       description = "Colour mode of image input 0: ${COMPLETION-CANDIDATES}.")
-  InputSpec.ColorMode color;
+  Color color;
 
   @Override
   public Integer call() throws IOException {
@@ -119,7 +132,12 @@ final class ConvertCommand implements Callable<Integer> {
         in.setPixelScale(pixelScale);
       }
       if (color != null) {
-        in.setColorMode(color);
+        int want = color == Color.GRAYSCALE ? 1 : 3;
+        if (in.getShapeCount() != 4 || channels != want) {
+          throw new Bnn4jCli.CliException("--color " + color + " needs an input of shape [N, "
+              + want + ", H, W]; this model's input 0 has shape " + in.getShapeList());
+        }
+        in.setColorMode(color.mode);
       }
       in.setLayout(InputSpec.Layout.NCHW);
       b.setInputs(0, in);

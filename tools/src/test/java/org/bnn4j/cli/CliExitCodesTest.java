@@ -42,6 +42,27 @@ class CliExitCodesTest {
   }
 
   @Test
+  void convertChecksTheColourModeAgainstTheInputChannels(@TempDir Path tmp) {
+    Path model = MnistModelTest.repo().resolve("examples/sample/bireal-resnet.onnx"); // 1x3x32x32
+    Cli gray = OnnxBackendCasesTest.cli("convert", model.toString(), "-o",
+        tmp.resolve("g.bnn").toString(), "--color", "GRAYSCALE");
+    assertOneErrorLine(gray, "[1, 3, 32, 32]");
+    Cli rgb = OnnxBackendCasesTest.cli("convert", model.toString(), "-o",
+        tmp.resolve("c.bnn").toString(), "--color", "rgb");
+    assertEquals(0, rgb.code(), rgb.err());
+    Cli bogus = OnnxBackendCasesTest.cli("convert", model.toString(), "-o",
+        tmp.resolve("u.bnn").toString(), "--color", "UNRECOGNIZED");
+    assertEquals(2, bogus.code(), bogus.err());
+  }
+
+  @Test
+  void evalRejectsANegativeTolerance() {
+    Cli c = OnnxBackendCasesTest.cli("eval", "--tolerance", "-1", "--dir", ".");
+    assertEquals(2, c.code(), c.err());
+    assertTrue(c.err().contains("--tolerance"), c.err());
+  }
+
+  @Test
   void missingModelFileIsOneErrorLine(@TempDir Path tmp) {
     Cli c = OnnxBackendCasesTest.cli("run", "--model", tmp.resolve("nope.bnn").toString(),
         "--input", tmp.resolve("in.pb").toString(), "--output-dir", tmp.toString());
