@@ -77,20 +77,15 @@ public final class FastOps extends ReferenceOps {
     int n = xd[0];
     int m = wd[0];
     int grain = kernel.channelBlock();
+    Parallelism.RangeTask gemm = (from, to, worker, img, arena, words) -> kernel.gemm(
+        scratch.floats(arena), scratch.offset(), y.floats(arena), y.offset(), img, from, to);
     return (arena, words) -> {
       float[] xa = x.floats(arena);
-      float[] ya = y.floats(arena);
       float[] s = scratch.floats(arena);
       int threads = Parallelism.threads();
       for (int img = 0; img < n; img++) {
         kernel.im2col(xa, x.offset(), img, s, scratch.offset());
-        int bi = img;
-        if (threads <= 1) {
-          kernel.gemm(s, scratch.offset(), ya, y.offset(), bi, 0, m);
-        } else {
-          Parallelism.forRange(threads, m, grain, (from, to, worker) -> kernel.gemm(s,
-              scratch.offset(), ya, y.offset(), bi, from, to));
-        }
+        Parallelism.forRange(threads, m, grain, gemm, img, arena, words);
       }
     };
   }
@@ -173,23 +168,12 @@ public final class FastOps extends ReferenceOps {
     boolean bits = t.bits();
     int pixels = spec.pixels();
     int grain = kernel.pixelBlock() * 8;
-    return (arena, words) -> {
-      long[] xw = x.words(words);
-      int xOff = x.offset();
-      float[] res = residual == null ? null : residual.floats(arena);
-      int resOff = residual == null ? 0 : residual.offset();
-      float[] yf = bits ? null : y.floats(arena);
-      long[] yw = bits ? y.words(words) : null;
-      int yOff = y.offset();
-      float[] s = scratch.floats(arena);
-      int sOff = scratch.offset();
-      int threads = Parallelism.threads();
-      if (threads <= 1) {
-        kernel.run(xw, xOff, res, resOff, yf, yw, yOff, s, sOff, 0, pixels);
-      } else {
-        Parallelism.forRange(threads, pixels, grain, (from, to, worker) -> kernel.run(xw, xOff,
-            res, resOff, yf, yw, yOff, s, sOff + worker * perWorker, from, to));
-      }
-    };
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.words(words), x.offset(), residual == null ? null : residual.floats(arena),
+        residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
+        bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
+        scratch.offset() + worker * perWorker, from, to);
+    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0,
+        arena, words);
   }
 }
