@@ -32,33 +32,27 @@ public final class MaxPoolKernel {
         && 2 * oh <= h && 2 * ow <= w;
     rowStart = new int[oh];
     rowTaps = new int[oh];
-    for (int oy = 0; oy < oh; oy++) {
-      int first = -1;
-      int count = 0;
-      for (int k = 0; k < win.kernelH(); k++) {
-        int iy = oy * win.strideH() - win.padTop() + k * dh;
-        if (iy >= 0 && iy < h) {
-          first = first < 0 ? iy : first;
-          count++;
-        }
-      }
-      rowStart[oy] = Math.max(first, 0);
-      rowTaps[oy] = count;
-    }
+    validTaps(oh, h, win.kernelH(), win.strideH(), win.padTop(), dh, rowStart, rowTaps);
     colStart = new int[ow];
     colTaps = new int[ow];
-    for (int ox = 0; ox < ow; ox++) {
+    validTaps(ow, w, win.kernelW(), win.strideW(), win.padLeft(), dw, colStart, colTaps);
+  }
+
+  /** Along one axis: per output index, the first in-range input index and the in-range taps. */
+  private static void validTaps(int outs, int in, int kernel, int stride, int pad, int dilation,
+      int[] start, int[] taps) {
+    for (int o = 0; o < outs; o++) {
       int first = -1;
       int count = 0;
-      for (int k = 0; k < win.kernelW(); k++) {
-        int ix = ox * win.strideW() - win.padLeft() + k * dw;
-        if (ix >= 0 && ix < w) {
-          first = first < 0 ? ix : first;
+      for (int k = 0; k < kernel; k++) {
+        int i = o * stride - pad + k * dilation;
+        if (i >= 0 && i < in) {
+          first = first < 0 ? i : first;
           count++;
         }
       }
-      colStart[ox] = Math.max(first, 0);
-      colTaps[ox] = count;
+      start[o] = Math.max(first, 0);
+      taps[o] = count;
     }
   }
 
