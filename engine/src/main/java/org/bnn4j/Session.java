@@ -131,7 +131,9 @@ public final class Session implements AutoCloseable {
 
   private static void checkArrays(String what, float[][] arrays, List<String> names,
       int[][] dims) {
-    Objects.requireNonNull(arrays, what + "s");
+    if (arrays == null) {
+      throw new NullPointerException(what + "s"); // built only here: run() allocates nothing
+    }
     if (arrays.length != names.size()) {
       throw new InvalidInputException("got " + arrays.length + " " + what + " array(s), the model"
           + " has " + names.size() + " " + what + "(s) " + names);

@@ -50,9 +50,15 @@ final class VectorFloatConv implements FloatConvKernel {
     return (ohw + NR - 1) / NR;
   }
 
+  /**
+   * The panels, then, when the last panel is partial, one row of NR floats per output channel:
+   * the tail kernels store whole vectors there and copy the real positions out (masked stores
+   * are not intrinsified on every CPU and would allocate). Each channel has its own row, so
+   * workers on different channels never share one.
+   */
   @Override
   public int scratchFloats() {
-    return panels() * k * NR;
+    return panels() * k * NR + (ohw % NR != 0 ? m * NR : 0);
   }
 
   @Override
@@ -171,16 +177,22 @@ final class VectorFloatConv implements FloatConvKernel {
       int cBase = sOff + np * panel;
       int mo = mFrom;
       for (; mo + MR <= mTo; mo += MR) {
-        microTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt);
+        microTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt,
+            sOff + panels() * panel + mo * NR);
       }
       for (; mo < mTo; mo++) {
-        rowTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt);
+        rowTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt,
+            sOff + panels() * panel + mo * NR);
       }
     }
   }
 
-  /** {@link #micro} over the last, partial panel: all reduction steps, bias, masked stores. */
-  private void microTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt) {
+  /**
+   * {@link #micro} over the last, partial panel: all reduction steps and bias, stored as whole
+   * vectors into the tail rows, then the real positions copied to y.
+   */
+  private void microTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt,
+      int tail) {
     FloatVector a00 = FloatVector.zero(S);
     FloatVector a01 = a00;
     FloatVector a10 = a00;
@@ -221,23 +233,25 @@ final class VectorFloatConv implements FloatConvKernel {
       a30 = a30.add(bias[mo + 3]);
       a31 = a31.add(bias[mo + 3]);
     }
-    var m0 = S.indexInRange(0, cnt);
-    var m1 = S.indexInRange(L, cnt);
-    a00.intoArray(y, yBase, m0);
-    a01.intoArray(y, yBase + L, m1);
-    a10.intoArray(y, yBase + ohw, m0);
-    a11.intoArray(y, yBase + ohw + L, m1);
-    a20.intoArray(y, yBase + 2 * ohw, m0);
-    a21.intoArray(y, yBase + 2 * ohw + L, m1);
-    a30.intoArray(y, yBase + 3 * ohw, m0);
-    a31.intoArray(y, yBase + 3 * ohw + L, m1);
+    a00.intoArray(col, tail);
+    a01.intoArray(col, tail + L);
+    a10.intoArray(col, tail + NR);
+    a11.intoArray(col, tail + NR + L);
+    a20.intoArray(col, tail + 2 * NR);
+    a21.intoArray(col, tail + 2 * NR + L);
+    a30.intoArray(col, tail + 3 * NR);
+    a31.intoArray(col, tail + 3 * NR + L);
+    for (int r = 0; r < MR; r++) {
+      System.arraycopy(col, tail + r * NR, y, yBase + r * ohw, cnt);
+    }
   }
 
   /**
    * One output channel over the last, partial panel (zero-padded by im2col), all reduction
    * steps, plus bias; only the {@code cnt} real positions are stored.
    */
-  private void rowTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt) {
+  private void rowTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt,
+      int tail) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = a0;
     int wb = mo * k;
@@ -251,8 +265,9 @@ final class VectorFloatConv implements FloatConvKernel {
       a0 = a0.add(bias[mo]);
       a1 = a1.add(bias[mo]);
     }
-    a0.intoArray(y, yBase, S.indexInRange(0, cnt));
-    a1.intoArray(y, yBase + L, S.indexInRange(L, cnt));
+    a0.intoArray(col, tail);
+    a1.intoArray(col, tail + L);
+    System.arraycopy(col, tail, y, yBase, cnt);
   }
 
   /** Four output channels over one full panel, reduction steps {@code [k0, k1)}, into y. */
