@@ -154,7 +154,8 @@ final class VectorFloatConv implements FloatConvKernel {
       int mo = mFrom;
       for (; mo + MR <= mTo; mo += MR) {
         for (int j = 0; j < np; j++) {
-          micro(col, sOff + j * panel, mo, y, yOff + (b * m + mo) * ohw + j * NR, k0, k1);
+          micro(col, sOff + j * panel, mo, y, yOff + (b * m + mo) * ohw + j * NR, ohw, k0,
+              k1);
         }
       }
       for (; mo < mTo; mo++) {
@@ -173,113 +174,45 @@ final class VectorFloatConv implements FloatConvKernel {
       }
     }
     if (pVec < ohw) {
+      // The last, partial panel (zero-padded by im2col): whole vectors into this block's tail
+      // rows, all reduction steps at once, then the real positions copied out.
       int cnt = ohw - pVec;
       int cBase = sOff + np * panel;
+      int tail = sOff + panels() * panel;
+      java.util.Arrays.fill(col, tail + mFrom * NR, tail + mTo * NR, 0f);
       int mo = mFrom;
       for (; mo + MR <= mTo; mo += MR) {
-        microTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt,
-            sOff + panels() * panel + mo * NR);
+        micro(col, cBase, mo, col, tail + mo * NR, NR, 0, k);
       }
       for (; mo < mTo; mo++) {
-        rowTail(col, cBase, mo, y, yOff + (b * m + mo) * ohw + pVec, cnt,
-            sOff + panels() * panel + mo * NR);
+        row(col, cBase, mo, col, tail + mo * NR, 0, k);
+      }
+      for (mo = mFrom; mo < mTo; mo++) {
+        int t = tail + mo * NR;
+        if (bias != null) {
+          for (int p = 0; p < cnt; p++) {
+            col[t + p] += bias[mo];
+          }
+        }
+        System.arraycopy(col, t, y, yOff + (b * m + mo) * ohw + pVec, cnt);
       }
     }
   }
 
   /**
-   * {@link #micro} over the last, partial panel: all reduction steps and bias, stored as whole
-   * vectors into the tail rows, then the real positions copied to y.
+   * Four output channels over one full panel, reduction steps {@code [k0, k1)}, accumulated
+   * into y, whose rows are {@code stride} apart.
    */
-  private void microTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt,
-      int tail) {
-    FloatVector a00 = FloatVector.zero(S);
-    FloatVector a01 = a00;
-    FloatVector a10 = a00;
-    FloatVector a11 = a00;
-    FloatVector a20 = a00;
-    FloatVector a21 = a00;
-    FloatVector a30 = a00;
-    FloatVector a31 = a00;
-    float[] wt = weights;
-    int w0 = mo * k;
-    int w1 = w0 + k;
-    int w2 = w1 + k;
-    int w3 = w2 + k;
-    int ci = cBase;
-    for (int kk = 0; kk < k; kk++, ci += NR) {
-      FloatVector c0 = FloatVector.fromArray(S, col, ci);
-      FloatVector c1 = FloatVector.fromArray(S, col, ci + L);
-      FloatVector v = FloatVector.broadcast(S, wt[w0 + kk]);
-      a00 = c0.fma(v, a00);
-      a01 = c1.fma(v, a01);
-      v = FloatVector.broadcast(S, wt[w1 + kk]);
-      a10 = c0.fma(v, a10);
-      a11 = c1.fma(v, a11);
-      v = FloatVector.broadcast(S, wt[w2 + kk]);
-      a20 = c0.fma(v, a20);
-      a21 = c1.fma(v, a21);
-      v = FloatVector.broadcast(S, wt[w3 + kk]);
-      a30 = c0.fma(v, a30);
-      a31 = c1.fma(v, a31);
-    }
-    if (bias != null) {
-      a00 = a00.add(bias[mo]);
-      a01 = a01.add(bias[mo]);
-      a10 = a10.add(bias[mo + 1]);
-      a11 = a11.add(bias[mo + 1]);
-      a20 = a20.add(bias[mo + 2]);
-      a21 = a21.add(bias[mo + 2]);
-      a30 = a30.add(bias[mo + 3]);
-      a31 = a31.add(bias[mo + 3]);
-    }
-    a00.intoArray(col, tail);
-    a01.intoArray(col, tail + L);
-    a10.intoArray(col, tail + NR);
-    a11.intoArray(col, tail + NR + L);
-    a20.intoArray(col, tail + 2 * NR);
-    a21.intoArray(col, tail + 2 * NR + L);
-    a30.intoArray(col, tail + 3 * NR);
-    a31.intoArray(col, tail + 3 * NR + L);
-    for (int r = 0; r < MR; r++) {
-      System.arraycopy(col, tail + r * NR, y, yBase + r * ohw, cnt);
-    }
-  }
-
-  /**
-   * One output channel over the last, partial panel (zero-padded by im2col), all reduction
-   * steps, plus bias; only the {@code cnt} real positions are stored.
-   */
-  private void rowTail(float[] col, int cBase, int mo, float[] y, int yBase, int cnt,
-      int tail) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = a0;
-    int wb = mo * k;
-    int ci = cBase;
-    for (int kk = 0; kk < k; kk++, ci += NR) {
-      FloatVector v = FloatVector.broadcast(S, weights[wb + kk]);
-      a0 = FloatVector.fromArray(S, col, ci).fma(v, a0);
-      a1 = FloatVector.fromArray(S, col, ci + L).fma(v, a1);
-    }
-    if (bias != null) {
-      a0 = a0.add(bias[mo]);
-      a1 = a1.add(bias[mo]);
-    }
-    a0.intoArray(col, tail);
-    a1.intoArray(col, tail + L);
-    System.arraycopy(col, tail, y, yBase, cnt);
-  }
-
-  /** Four output channels over one full panel, reduction steps {@code [k0, k1)}, into y. */
-  private void micro(float[] col, int cBase, int mo, float[] y, int yBase, int k0, int k1) {
+  private void micro(float[] col, int cBase, int mo, float[] y, int yBase, int stride, int k0,
+      int k1) {
     FloatVector a00 = FloatVector.fromArray(S, y, yBase);
     FloatVector a01 = FloatVector.fromArray(S, y, yBase + L);
-    FloatVector a10 = FloatVector.fromArray(S, y, yBase + ohw);
-    FloatVector a11 = FloatVector.fromArray(S, y, yBase + ohw + L);
-    FloatVector a20 = FloatVector.fromArray(S, y, yBase + 2 * ohw);
-    FloatVector a21 = FloatVector.fromArray(S, y, yBase + 2 * ohw + L);
-    FloatVector a30 = FloatVector.fromArray(S, y, yBase + 3 * ohw);
-    FloatVector a31 = FloatVector.fromArray(S, y, yBase + 3 * ohw + L);
+    FloatVector a10 = FloatVector.fromArray(S, y, yBase + stride);
+    FloatVector a11 = FloatVector.fromArray(S, y, yBase + stride + L);
+    FloatVector a20 = FloatVector.fromArray(S, y, yBase + 2 * stride);
+    FloatVector a21 = FloatVector.fromArray(S, y, yBase + 2 * stride + L);
+    FloatVector a30 = FloatVector.fromArray(S, y, yBase + 3 * stride);
+    FloatVector a31 = FloatVector.fromArray(S, y, yBase + 3 * stride + L);
     float[] wt = weights;
     int w0 = mo * k;
     int w1 = w0 + k;
@@ -304,12 +237,12 @@ final class VectorFloatConv implements FloatConvKernel {
     }
     a00.intoArray(y, yBase);
     a01.intoArray(y, yBase + L);
-    a10.intoArray(y, yBase + ohw);
-    a11.intoArray(y, yBase + ohw + L);
-    a20.intoArray(y, yBase + 2 * ohw);
-    a21.intoArray(y, yBase + 2 * ohw + L);
-    a30.intoArray(y, yBase + 3 * ohw);
-    a31.intoArray(y, yBase + 3 * ohw + L);
+    a10.intoArray(y, yBase + stride);
+    a11.intoArray(y, yBase + stride + L);
+    a20.intoArray(y, yBase + 2 * stride);
+    a21.intoArray(y, yBase + 2 * stride + L);
+    a30.intoArray(y, yBase + 3 * stride);
+    a31.intoArray(y, yBase + 3 * stride + L);
   }
 
   /** One output channel over one full panel, reduction steps {@code [k0, k1)}, into y. */
