@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.util.Random;
 import org.bnn4j.Model;
 import org.bnn4j.Session;
+import org.bnn4j.SessionOptions;
 import org.bnn4j.kernels.Kernels;
 import org.junit.jupiter.api.Test;
 
@@ -33,39 +34,53 @@ class MemorySoakTest {
 
   @Test
   void steadyStateInferenceAllocatesNothing() throws InterruptedException {
+    soak("sign_conv_c1", 0, WARMUP, INFERENCES);
+  }
+
+  /** Layers big enough to be split over two workers: the hand-off must not allocate either. */
+  @Test
+  void steadyStateInferenceOnTwoWorkersAllocatesNothing() throws InterruptedException {
+    soak("bireal_resnet", 2, 4_000, 10_000);
+  }
+
+  /** threads 0: the session's default (the processors). */
+  private static void soak(String fixture, int threadCount, int warmup, int inferences)
+      throws InterruptedException {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().threadId();
-    try (Model model = Model.load(Fixtures.onnx("sign_conv_c1"));
-        Session session = model.newSession()) {
+    try (Model model = Model.load(Fixtures.onnx(fixture));
+        Session session = threadCount == 0 ? model.newSession()
+            : model.newSession(SessionOptions.defaults().withThreads(threadCount))) {
       String in = model.inputNames().getFirst();
       String out = model.outputNames().getFirst();
       int n = Fixtures.elements(model.inputShape(in));
       float[][] inputs = {Fixtures.gaussian(new Random(1), n)};
       float[][] outputs = {new float[Fixtures.elements(model.outputShape(out))]};
-      for (int i = 0; i < WARMUP; i++) {
+      for (int i = 0; i < warmup; i++) {
         inputs[0][i % inputs[0].length] = -inputs[0][i % inputs[0].length];
         session.run(inputs, outputs);
       }
       long heapBefore = heapUsedAfterGc();
       long a0 = threads.getThreadAllocatedBytes(tid);
       long t0 = System.nanoTime();
-      for (int i = 0; i < INFERENCES; i++) {
+      for (int i = 0; i < inferences; i++) {
         inputs[0][i % inputs[0].length] = -inputs[0][i % inputs[0].length];
         session.run(inputs, outputs);
       }
       long ns = System.nanoTime() - t0;
       long allocated = threads.getThreadAllocatedBytes(tid) - a0;
       long heapAfter = heapUsedAfterGc();
-      double perOp = (double) allocated / INFERENCES;
-      System.out.printf("[soak] %s kernels: %d inferences in %.1f s (%.1f us each): %d bytes"
-          + " allocated (%.3f bytes/inference); heap after GC %d KiB before, %d KiB after%n",
-          Kernels.vectorized() ? "vector" : "scalar", INFERENCES, ns / 1e9,
-          ns / 1e3 / INFERENCES, allocated, perOp, heapBefore >> 10, heapAfter >> 10);
-      assertTrue(perOp < 1.0, "run(float[][], float[][]) allocates " + perOp
-          + " bytes per inference with " + (Kernels.vectorized() ? "vector" : "scalar")
-          + " kernels");
+      double perOp = (double) allocated / inferences;
+      String kernels = Kernels.vectorized() ? "vector" : "scalar";
+      System.out.printf("[soak] %s, %s kernels, threads %s: %d inferences in %.1f s (%.1f us"
+          + " each): %d bytes allocated (%.3f bytes/inference); heap after GC %d KiB before,"
+          + " %d KiB after%n", fixture, kernels, threadCount == 0 ? "default" : threadCount,
+          inferences, ns / 1e9, ns / 1e3 / inferences, allocated, perOp, heapBefore >> 10,
+          heapAfter >> 10);
+      assertTrue(perOp < 1.0, fixture + ": run(float[][], float[][]) allocates " + perOp
+          + " bytes per inference with " + kernels + " kernels");
       assertTrue(heapAfter - heapBefore < HEAP_GROWTH_BOUND, "heap grew by "
-          + (heapAfter - heapBefore) + " bytes over " + INFERENCES + " inferences");
+          + (heapAfter - heapBefore) + " bytes over " + inferences + " inferences");
     }
   }
 
