@@ -1,22 +1,30 @@
 package org.bnn4j.kernels;
 
 /**
- * A float convolution (group 1) prepared for one layer: im2col of one image into scratch, then a
- * GEMM of the weights {@code [m, c*kH*kW]} with the patch matrix, written straight to NCHW. Rows
- * of output channels are independent, so threads split {@link #gemm} over channel ranges.
- * Accumulation order differs from the reference (vector FMA), so results agree within float
- * rounding, not bit for bit.
+ * A float convolution (group 1) prepared for one layer: im2col into packed panels of the patch
+ * matrix, then a GEMM of the weights {@code [m, c*kH*kW]} with the panels, written straight to
+ * NCHW. One image's work is {@link #workItems()} independent items that threads split (at
+ * multiples of {@link #grain()}); {@link #prepare} runs once per image before them. Accumulation
+ * order differs from the reference (vector FMA), so results agree within float rounding, not bit
+ * for bit; they do not depend on how the items are split.
  */
 public interface FloatConvKernel {
-  /** Floats of scratch for the patch matrix of one image. */
-  int scratchFloats();
+  /** Floats of scratch all workers share (a whole patch matrix), possibly 0. */
+  int sharedScratchFloats();
 
-  /** Output channels per micro-kernel block: split ranges at multiples of this. */
-  int channelBlock();
+  /** Floats of scratch each worker needs for itself, possibly 0. */
+  int workerScratchFloats();
 
-  /** Writes image {@code b}'s patch matrix {@code [c*kH*kW, oh*ow]} to scratch. */
-  void im2col(float[] x, int xOff, int b, float[] scratch, int sOff);
+  /** Independent work items of one image. */
+  int workItems();
 
-  /** Output channels {@code [mFrom, mTo)} of image {@code b}, from the patch matrix. */
-  void gemm(float[] scratch, int sOff, float[] y, int yOff, int b, int mFrom, int mTo);
+  /** Split item ranges at multiples of this. */
+  int grain();
+
+  /** What all items of image {@code b} need first, on one thread (may do nothing). */
+  void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff);
+
+  /** Items {@code [from, to)} of image {@code b}. */
+  void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch, int sharedOff,
+      int workerOff, int from, int to);
 }

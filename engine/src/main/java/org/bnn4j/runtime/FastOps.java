@@ -70,22 +70,25 @@ public final class FastOps extends ReferenceOps {
     FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
         ctx.node().getInt("group", 1), win, yd[2], yd[3], w.constantFloats(),
         b == null ? null : b.constantFloats());
-    if (kernel == null || kernel.scratchFloats() > MAX_IM2COL_FLOATS) {
+    if (kernel == null || kernel.sharedScratchFloats()
+        + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
       return reference;
     }
-    Operand scratch = ctx.scratchFloats(kernel.scratchFloats());
+    int shared = kernel.sharedScratchFloats();
+    int worker = kernel.workerScratchFloats();
+    Operand scratch = ctx.scratchFloats(shared + worker * Parallelism.MAX_WORKERS);
     int n = xd[0];
-    int m = wd[0];
-    int grain = kernel.channelBlock();
-    Parallelism.RangeTask gemm = (from, to, worker, img, arena, words) -> kernel.gemm(
-        scratch.floats(arena), scratch.offset(), y.floats(arena), y.offset(), img, from, to);
+    Parallelism.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), img, y.floats(arena), y.offset(), scratch.floats(arena),
+        scratch.offset(), scratch.offset() + shared + slot * worker, from, to);
+    int items = kernel.workItems();
+    int grain = kernel.grain();
     return (arena, words) -> {
-      float[] xa = x.floats(arena);
       float[] s = scratch.floats(arena);
       int threads = Parallelism.threads();
       for (int img = 0; img < n; img++) {
-        kernel.im2col(xa, x.offset(), img, s, scratch.offset());
-        Parallelism.forRange(threads, m, grain, gemm, img, arena, words);
+        kernel.prepare(x.floats(arena), x.offset(), img, s, scratch.offset());
+        Parallelism.forRange(threads, items, grain, task, img, arena, words);
       }
     };
   }

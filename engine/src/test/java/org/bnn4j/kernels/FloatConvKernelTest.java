@@ -15,11 +15,25 @@ import org.junit.jupiter.api.Test;
  * 1e-4 relative: odd channel counts, paddings, strides, kernels, batches, with and without bias,
  * and split over channel ranges as threads do. Skipped without the vector module.
  */
-class FloatConvKernelTest {
+public class FloatConvKernelTest {
+
+  /** Makes the kernel under test for one layer. */
+  public interface Factory {
+    FloatConvKernel create(int c, int h, int w, int m, Window2d win, int oh, int ow,
+        float[] weights, float[] bias);
+  }
 
   static void check(Random rnd, int n, int c, int h, int w, int m, Window2d win, boolean bias) {
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    check(rnd, n, c, h, w, m, win, bias,
+        (cc, hh, ww, mm, wi, oh, ow, wt, b) -> vector.floatConv(cc, hh, ww, mm, 1, wi, oh, ow, wt,
+            b));
+  }
+
+  /** One random layer through {@code factory}'s kernel, split over two workers. */
+  public static void check(Random rnd, int n, int c, int h, int w, int m, Window2d win,
+      boolean bias, Factory factory) {
     int oh = win.outH(h, false);
     int ow = win.outW(w, false);
     int k = c * win.kernelH() * win.kernelW();
@@ -28,15 +42,19 @@ class FloatConvKernelTest {
     float[] b = bias ? gaussian(rnd, m, 1f) : null;
     float[] ref = new float[2 + n * m * oh * ow];
     Convolution.conv2d(x, 3, n, c, h, w, wt, 0, m, 1, b, 0, win, ref, 2, oh, ow);
-    FloatConvKernel kernel = vector.floatConv(c, h, w, m, 1, win, oh, ow, wt, b);
+    FloatConvKernel kernel = factory.create(c, h, w, m, win, oh, ow, wt, b);
     assertNotNull(kernel);
     float[] got = new float[ref.length];
-    float[] scratch = new float[kernel.scratchFloats() + 5];
+    int shared = kernel.sharedScratchFloats();
+    int perWorker = kernel.workerScratchFloats();
+    float[] scratch = new float[5 + shared + 2 * perWorker];
     for (int img = 0; img < n; img++) {
-      kernel.im2col(x, 3, img, scratch, 5);
-      int cut = Math.min(m, kernel.channelBlock() * (1 + img));
-      kernel.gemm(scratch, 5, got, 2, img, 0, cut);
-      kernel.gemm(scratch, 5, got, 2, img, cut, m);
+      kernel.prepare(x, 3, img, scratch, 5);
+      // Two workers, as threads split the items.
+      int cut = Math.min(kernel.workItems(), kernel.grain() * (1 + img));
+      kernel.run(x, 3, img, got, 2, scratch, 5, 5 + shared, 0, cut);
+      kernel.run(x, 3, img, got, 2, scratch, 5, 5 + shared + perWorker, cut,
+          kernel.workItems());
     }
     String where = "n=" + n + " c=" + c + " " + h + "x" + w + " m=" + m + " " + win;
     for (int i = 0; i < ref.length; i++) {
@@ -54,6 +72,16 @@ class FloatConvKernelTest {
 
   @Test
   void matchesReferenceConvolution() {
+    sweep(FloatConvKernelTest::check);
+  }
+
+  /** The checks one layer at a time. */
+  public interface Check {
+    void run(Random rnd, int n, int c, int h, int w, int m, Window2d win, boolean bias);
+  }
+
+  /** Odd channel counts, kernels 1/3/5, paddings, strides 1 and 2, batches, bias or not. */
+  public static void sweep(Check check) {
     Random rnd = new Random(17);
     int[][] pads = {{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 2, 2, 2}, {0, 1, 2, 1}};
     int i = 0;
@@ -67,13 +95,13 @@ class FloatConvKernelTest {
             if (win.outH(h, false) <= 0 || win.outW(w, false) <= 0) {
               continue;
             }
-            check(rnd, i % 3 == 0 ? 3 : 1, c, h, w, 1 + (i * 7) % 13, win, i % 2 == 0);
+            check.run(rnd, i % 3 == 0 ? 3 : 1, c, h, w, 1 + (i * 7) % 13, win, i % 2 == 0);
             i++;
           }
         }
       }
     }
-    check(rnd, 1, 16, 9, 9, 8, new Window2d(3, 3, 1, 1, 2, 2, 2, 2, 2, 2), true);
+    check.run(rnd, 1, 16, 9, 9, 8, new Window2d(3, 3, 1, 1, 2, 2, 2, 2, 2, 2), true);
   }
 
   @Test
