@@ -102,6 +102,11 @@ public class FloatConvKernelTest {
       }
     }
     check.run(rnd, 1, 16, 9, 9, 8, new Window2d(3, 3, 1, 1, 2, 2, 2, 2, 2, 2), true);
+    // Rows wide enough for whole panels of stride-2 positions (the vector stride-2 copy): a
+    // stem-like 7x7 stride 2, a 1x1 stride 2 downsample, odd widths.
+    check.run(rnd, 1, 3, 21, 75, 13, new Window2d(7, 7, 2, 2, 3, 3, 3, 3, 1, 1), true);
+    check.run(rnd, 2, 5, 9, 67, 6, new Window2d(1, 1, 2, 2, 0, 0, 0, 0, 1, 1), false);
+    check.run(rnd, 1, 2, 8, 97, 5, new Window2d(3, 3, 2, 2, 1, 1, 1, 1, 1, 1), true);
   }
 
   @Test

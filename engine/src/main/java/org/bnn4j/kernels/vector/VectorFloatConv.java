@@ -1,6 +1,8 @@
 package org.bnn4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.reference.Window2d;
@@ -248,6 +250,8 @@ final class VectorFloatConv implements FloatConvKernel {
                   if (e > a) { // an empty range may start past the end of x
                     System.arraycopy(x, src + a, col, d + a, e - a);
                   }
+                } else if (sw == 2 && e - a == NR && src + a * 2 + 2 * NR <= x.length) {
+                  copyEvenLanes(x, src + 2 * a, col, d + a);
                 } else {
                   for (int t = a; t < e; t++) {
                     col[d + t] = x[src + t * sw];
@@ -264,6 +268,27 @@ final class VectorFloatConv implements FloatConvKernel {
           }
         }
       }
+    }
+  }
+
+  /** Even lanes of a vector into the low half, and into the high half. */
+  private static final VectorShuffle<Float> EVENS_LOW = VectorShuffle.fromOp(S,
+      i -> i < L / 2 ? 2 * i : 0);
+  private static final VectorShuffle<Float> EVENS_HIGH = VectorShuffle.fromOp(S,
+      i -> i >= L / 2 ? 2 * i - L : 0);
+  private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S,
+      ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
+
+  /**
+   * {@code col[d + t] = x[src + 2t]} for one panel row of NR positions: a stride-2 copy (the
+   * stem's 7x7 stride 2 convolution) as two vector loads and a lane shuffle per vector, instead of
+   * NR scalar copies.
+   */
+  private static void copyEvenLanes(float[] x, int src, float[] col, int d) {
+    for (int v = 0; v < NR; v += L, src += 2 * L) {
+      FloatVector lo = FloatVector.fromArray(S, x, src).rearrange(EVENS_LOW);
+      FloatVector hi = FloatVector.fromArray(S, x, src + L).rearrange(EVENS_HIGH);
+      lo.blend(hi, HIGH_HALF).intoArray(col, d + v);
     }
   }
 
