@@ -13,6 +13,6 @@ public interface GraphPass {
   /** The passes {@code bnn4j convert} runs, in order. */
   static List<GraphPass> defaultPipeline() {
     return List.of(new BinaryLoweringPass(), new OutputTransformFusionPass(),
-        new BitOutputPass(), new SqueezePass());
+        new BitOutputPass(), new SqueezePass(), new ConvBatchNormFoldPass());
   }
 }
