@@ -10,24 +10,22 @@ public final class Bitpack {
   /**
    * Packs float {@code x[n, c, hw]} into NHWC bits of {@code cout} channels, channel j being -1
    * (bit 1) exactly when {@code x[source[j]] < thresholds[j]} (null source: {@code j % c}).
-   * Writes batches {@code [batchFrom, batchTo)} only.
+   * Writes positions {@code [from, to)} of image {@code b} only.
    */
   public static void binarize(float[] x, int xOff, int c, int hw, float[] thresholds,
-      int[] source, int cout, long[] out, int outOff, int batchFrom, int batchTo) {
+      int[] source, int cout, long[] out, int outOff, int b, int from, int to) {
     int words = (cout + 63) >>> 6;
-    for (int b = batchFrom; b < batchTo; b++) {
-      int o = outOff + b * hw * words;
-      java.util.Arrays.fill(out, o, o + hw * words, 0L);
-      for (int j = 0; j < cout; j++) {
-        int ci = source == null ? j % c : source[j];
-        int xb = xOff + (b * c + ci) * hw;
-        float t = thresholds[j];
-        int wi = o + (j >>> 6);
-        long bit = 1L << (j & 63);
-        for (int p = 0; p < hw; p++) {
-          // Branch-free: the comparison is data-dependent and mispredicts on real inputs.
-          out[wi + p * words] |= x[xb + p] < t ? bit : 0L;
-        }
+    int o = outOff + b * hw * words;
+    java.util.Arrays.fill(out, o + from * words, o + to * words, 0L);
+    for (int j = 0; j < cout; j++) {
+      int ci = source == null ? j % c : source[j];
+      int xb = xOff + (b * c + ci) * hw;
+      float t = thresholds[j];
+      int wi = o + (j >>> 6);
+      long bit = 1L << (j & 63);
+      for (int p = from; p < to; p++) {
+        // Branch-free: the comparison is data-dependent and mispredicts on real inputs.
+        out[wi + p * words] |= x[xb + p] < t ? bit : 0L;
       }
     }
   }

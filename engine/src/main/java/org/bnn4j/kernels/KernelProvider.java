@@ -23,10 +23,12 @@ public interface KernelProvider {
   /**
    * Packs float {@code x[n, c, hw]} into bits {@code [n, hw, ceil(cout / 64)]} words: bit j of
    * position p is set (value -1) when {@code x[source[j]][p] < thresholds[j]} ({@code source}
-   * null means {@code j % c}). The default is the scalar {@link Bitpack#binarize}.
+   * null means {@code j % c}). Writes positions {@code [positionFrom, positionTo)} of image
+   * {@code b}, so threads can split an image. The default is the scalar {@link Bitpack#binarize}.
    */
   default void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
-      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
-    Bitpack.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, batchFrom, batchTo);
+      int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
+    Bitpack.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b, positionFrom,
+        positionTo);
   }
 }

@@ -128,8 +128,16 @@ public final class FastOps extends ReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
-    return (arena, words) -> provider.binarize(x.floats(arena), x.offset(), c, hw, thr, src,
-        cout, y.words(words), y.offset(), 0, n);
+    // Threads split each image's positions in multiples of 8, the vector packer's group.
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
+        x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
+        from, to);
+    return (arena, words) -> {
+      int threads = Parallelism.threads();
+      for (int img = 0; img < n; img++) {
+        Parallelism.forRange(threads, hw, 64, task, img, arena, words);
+      }
+    };
   }
 
   private Op binaryConv(OpContext ctx, boolean dense) {

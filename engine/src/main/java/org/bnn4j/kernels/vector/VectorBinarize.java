@@ -16,13 +16,13 @@ final class VectorBinarize {
   private VectorBinarize() {}
 
   static void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
-      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
+      int cout, long[] out, int outOff, int b, int from, int to) {
     int words = (cout + 63) >>> 6;
-    for (int b = batchFrom; b < batchTo; b++) {
+    {
       int o = outOff + b * hw * words;
       int xb = xOff + b * c * hw;
-      int p = 0;
-      for (; p + 8 <= hw; p += 8) {
+      int p = from;
+      for (; p + 8 <= to; p += 8) {
         for (int wi = 0; wi < words; wi++) {
           int j0 = wi << 6;
           int w0 = o + p * words + wi;
@@ -50,7 +50,7 @@ final class VectorBinarize {
           }
         }
       }
-      for (; p < hw; p++) {
+      for (; p < to; p++) {
         for (int wi = 0; wi < words; wi++) {
           long word = 0;
           int j1 = Math.min(cout, (wi << 6) + 64);

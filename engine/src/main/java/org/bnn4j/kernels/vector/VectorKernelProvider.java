@@ -36,8 +36,8 @@ public final class VectorKernelProvider implements KernelProvider {
 
   @Override
   public void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
-      int cout, long[] out, int outOff, int batchFrom, int batchTo) {
-    VectorBinarize.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, batchFrom,
-        batchTo);
+      int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
+    VectorBinarize.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b,
+        positionFrom, positionTo);
   }
 }
