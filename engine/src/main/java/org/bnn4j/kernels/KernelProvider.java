@@ -21,6 +21,15 @@ public interface KernelProvider {
   }
 
   /**
+   * The float max pool of {@code h x w} planes to {@code oh x ow} over {@code win}. The default
+   * is the scalar {@link ScalarMaxPool}; never null.
+   */
+  default MaxPoolKernel maxPool(int h, int w, org.bnn4j.kernels.reference.Window2d win, int oh,
+      int ow) {
+    return new ScalarMaxPool(h, w, win, oh, ow);
+  }
+
+  /**
    * Packs float {@code x[n, c, hw]} into bits {@code [n, hw, ceil(cout / 64)]} words: bit j of
    * position p is set (value -1) when {@code x[source[j]][p] < thresholds[j]} ({@code source}
    * null means {@code j % c}). Writes positions {@code [positionFrom, positionTo)} of image

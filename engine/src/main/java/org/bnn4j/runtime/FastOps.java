@@ -12,10 +12,12 @@ import org.bnn4j.kernels.reference.Window2d;
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider} (split over the session's threads), Binarize on a
- * channel-major packer, float Conv2d with constant weights on im2col + GEMM; everything else, and
- * whatever the provider declines, on {@link ReferenceOps}. Binary results are bit-identical to
- * the reference ops for any thread count; float convolutions agree within float rounding (the
- * summation order differs) and do not depend on the thread count either.
+ * channel-major packer, float Conv2d with constant weights on im2col + GEMM, MaxPool2d on the
+ * provider's max pool (planes split over the threads); everything else, and whatever the
+ * provider declines, on {@link ReferenceOps}. Binary results and max pooling are bit-identical
+ * to the reference ops for any thread count (except a NaN's payload: a max pool gives the
+ * canonical NaN); float convolutions agree within float rounding (the summation order differs)
+ * and do not depend on the thread count either.
  */
 public final class FastOps extends ReferenceOps {
   /**
@@ -23,6 +25,12 @@ public final class FastOps extends ReferenceOps {
    * bigger layers run the reference kernel.
    */
   static final int MAX_IM2COL_FLOATS = 1 << 24;
+
+  /**
+   * Fewest max-pool outputs worth handing to another worker, about ten microseconds of the vector
+   * kernel: waking a parked worker costs microseconds too, so smaller chunks would gain little.
+   */
+  static final int MIN_POOL_OUTPUTS_PER_CHUNK = 1 << 13;
 
   private final KernelProvider provider;
 
@@ -93,17 +101,26 @@ public final class FastOps extends ReferenceOps {
     };
   }
 
-  private static Op fastMaxPool2d(OpContext ctx) {
+  /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
+  private Op fastMaxPool2d(OpContext ctx) {
     ReferenceOps.maxPool2d(ctx); // validates attributes and shapes
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
     int[] yd = y.dims();
     Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), true);
-    MaxPoolKernel kernel = new MaxPoolKernel(xd[2], xd[3], win, yd[2], yd[3]);
+    MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
     int planes = xd[0] * xd[1];
-    return (arena, words) -> kernel.run(x.floats(arena), x.offset(), planes, y.floats(arena),
-        y.offset());
+    int perWorker = kernel.scratchFloats();
+    Operand scratch = perWorker == 0 ? null
+        : ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, yd[2] * yd[3]));
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
+        scratch == null ? null : scratch.floats(arena),
+        scratch == null ? 0 : scratch.offset() + worker * perWorker);
+    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
+        arena, words);
   }
 
   private Op binarize(OpContext ctx) {

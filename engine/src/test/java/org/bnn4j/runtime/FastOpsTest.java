@@ -144,4 +144,74 @@ class FastOpsTest {
       assertArrayEquals(one, run(fast, x, threads), "threads " + threads);
     }
   }
+
+  /** Max pooling split over planes: the reference's bits for every thread count. */
+  @Test
+  void maxPoolEqualsReferenceForAnyThreadCount() {
+    KernelProvider vector = Kernels.vectorOrNull();
+    Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    Random rnd = new Random(9);
+    int n = 2;
+    int c = 40;
+    int h = 30;
+    int w = 37;
+    Graph g = new GraphBuilder().input("x", n, c, h, w)
+        .node(OpType.MAX_POOL2D, "y", List.of("x"), "kernel", new int[] {3, 3}, "strides",
+            new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1})
+        .output("y").build();
+    float[] x = new float[n * c * h * w];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = switch (rnd.nextInt(50)) {
+        case 0 -> Float.NaN;
+        case 1 -> -0.0f;
+        case 2 -> 0.0f;
+        default -> (float) rnd.nextGaussian();
+      };
+    }
+    float[] ref = run(CompiledGraph.compile(g, new ReferenceOps()), x, 1);
+    // enough planes for several chunks, so the split is exercised
+    assertEquals(true, n * c * 15 * 19 > 2 * FastOps.MIN_POOL_OUTPUTS_PER_CHUNK);
+    for (KernelProvider p : List.of(vector, Kernels.scalar())) {
+      CompiledGraph fast = CompiledGraph.compile(g, new FastOps(p));
+      for (int threads : new int[] {1, 2, 3, 8}) {
+        assertArrayEquals(rawBits(ref), rawBits(run(fast, x, threads)),
+            p.name() + " threads " + threads);
+      }
+    }
+  }
+
+  /** The plane split hands ranges to workers without allocating, once compiled. */
+  @Test
+  void maxPoolOnTwoWorkersAllocatesNothing() {
+    KernelProvider vector = Kernels.vectorOrNull();
+    Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    Graph g = new GraphBuilder().input("x", 1, 64, 40, 40)
+        .node(OpType.MAX_POOL2D, "y", List.of("x"), "kernel", new int[] {3, 3}, "strides",
+            new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1})
+        .output("y").build();
+    Executor e = CompiledGraph.compile(g, new FastOps(vector)).newExecutor();
+    e.setThreads(2);
+    e.setInput(0, new float[64 * 40 * 40], 0);
+    var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+        .getThreadMXBean();
+    long tid = Thread.currentThread().threadId();
+    long allocated = -1;
+    // until the JIT has compiled the vector code (interpreted vector code allocates)
+    for (int batch = 0; batch < 40 && allocated != 0; batch++) {
+      long before = mx.getThreadAllocatedBytes(tid);
+      for (int i = 0; i < 500; i++) {
+        e.run();
+      }
+      allocated = mx.getThreadAllocatedBytes(tid) - before;
+    }
+    assertEquals(0, allocated, "bytes allocated by 500 runs");
+  }
+
+  private static int[] rawBits(float[] a) {
+    int[] bits = new int[a.length];
+    for (int i = 0; i < a.length; i++) {
+      bits[i] = Float.floatToRawIntBits(a[i]);
+    }
+    return bits;
+  }
 }

@@ -4,6 +4,7 @@ import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
+import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.reference.Window2d;
 
 /** The {@code jdk.incubator.vector} kernels; created by class name from Kernels. */
@@ -32,6 +33,12 @@ public final class VectorKernelProvider implements KernelProvider {
       return null;
     }
     return new VectorFloatConv(c, h, w, m, win, oh, ow, weights, bias);
+  }
+
+  @Override
+  public MaxPoolKernel maxPool(int h, int w, Window2d win, int oh, int ow) {
+    return VectorMaxPool.supports(w) ? new VectorMaxPool(h, w, win, oh, ow)
+        : KernelProvider.super.maxPool(h, w, win, oh, ow);
   }
 
   @Override
