@@ -10,13 +10,30 @@ public interface BinaryConvKernel {
   /** Floats of scratch one call needs, at {@code scratchOff}. */
   int scratchFloats();
 
+  /**
+   * Words of staging buffer {@link #stageInput} fills, or 0 when {@link #run} reads the input as
+   * it is.
+   */
+  default int stagedInputWords() {
+    return 0;
+  }
+
+  /**
+   * Copies the whole input into {@code staging} in the layout {@link #run} reads (for a padded
+   * layer: with a halo of zero words). Called once per inference, before any {@code run}.
+   */
+  default void stageInput(long[] x, int xOff, long[] staging, int stagingOff) {
+    throw new UnsupportedOperationException("this kernel reads its input in place");
+  }
+
   /** How many consecutive output positions the micro-kernel computes at once. */
   int pixelBlock();
 
   /**
    * Runs on positions {@code [pixelFrom, pixelTo)}.
    *
-   * @param x packed NHWC input words, from {@code xOff}
+   * @param x packed NHWC input words, from {@code xOff}; the staging buffer when {@link
+   *     #stagedInputWords} is not 0
    * @param residual float residual (the output's NCHW layout) or null
    * @param yFloats float output (float mode), NCHW from {@code yOff}
    * @param yWords packed NHWC output words (bits mode), from {@code yOff}

@@ -196,12 +196,19 @@ public final class FastOps extends ReferenceOps {
     boolean bits = t.bits();
     int pixels = spec.pixels();
     int grain = kernel.pixelBlock() * 8;
+    int stagedWords = kernel.stagedInputWords();
+    Operand staging = stagedWords > 0 ? ctx.scratchWords(stagedWords) : null;
+    Operand input = staging != null ? staging : x;
     Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
-        x.words(words), x.offset(), residual == null ? null : residual.floats(arena),
+        input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
         residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
         bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
         scratch.offset() + worker * perWorker, from, to);
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0,
-        arena, words);
+    return (arena, words) -> {
+      if (staging != null) {
+        kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
+      }
+      Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0, arena, words);
+    };
   }
 }

@@ -135,6 +135,13 @@ public final class OpContext {
     return o;
   }
 
+  /** Requests {@code words} 64-bit words of scratch, live only while this node runs. */
+  public Operand scratchWords(int words) {
+    Operand o = Operand.scratchWords(node.name() + "#scratch" + scratch.size(), words);
+    scratch.add(o);
+    return o;
+  }
+
   List<Operand> scratch() {
     return scratch;
   }

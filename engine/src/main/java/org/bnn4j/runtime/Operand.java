@@ -62,6 +62,11 @@ public final class Operand {
     return new Operand(name, ValueType.float32(floats), Kind.FLOAT_ARENA, null, null, floats);
   }
 
+  /** Scratch words (packed bits) for one op, live only while it runs. */
+  static Operand scratchWords(String name, int words) {
+    return new Operand(name, ValueType.bits(words, 64), Kind.WORD_ARENA, null, null, words);
+  }
+
   static Operand constantFloats(String name, ValueType type, float[] data) {
     return new Operand(name, type, Kind.CONSTANT, data, null, data.length);
   }

@@ -99,8 +99,16 @@ class BinaryConvKernelTest {
     // Split the positions unevenly, as threads would.
     int pixels = spec.pixels();
     int cut = Math.min(pixels, 4);
-    k.run(x, pad, res, 3, gotY, gotBits, 2, scratch, 4, 0, cut);
-    k.run(x, pad, res, 3, gotY, gotBits, 2, scratch, 4, cut, pixels);
+    long[] in = x;
+    int inOff = pad;
+    if (k.stagedInputWords() > 0) {
+      in = new long[3 + k.stagedInputWords()];
+      java.util.Arrays.fill(in, -1L); // staging must write every word it reads
+      inOff = 3;
+      k.stageInput(x, pad, in, inOff);
+    }
+    k.run(in, inOff, res, 3, gotY, gotBits, 2, scratch, 4, 0, cut);
+    k.run(in, inOff, res, 3, gotY, gotBits, 2, scratch, 4, cut, pixels);
     if (bitsOut) {
       assertArrayEquals(refBits, gotBits, where);
     } else {
