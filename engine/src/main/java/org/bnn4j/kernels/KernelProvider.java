@@ -24,6 +24,15 @@ public interface KernelProvider {
    * The float max pool of {@code h x w} planes to {@code oh x ow} over {@code win}. The default
    * is the scalar {@link ScalarMaxPool}; never null.
    */
+  /**
+   * Average pooling for one layer's geometry, or null when this provider has no kernel for it
+   * (the reference runs it then).
+   */
+  default AvgPoolKernel avgPool(int h, int w, org.bnn4j.kernels.reference.Window2d win,
+      boolean countIncludePad, int oh, int ow) {
+    return null;
+  }
+
   default MaxPoolKernel maxPool(int h, int w, org.bnn4j.kernels.reference.Window2d win, int oh,
       int ow) {
     return new ScalarMaxPool(h, w, win, oh, ow);

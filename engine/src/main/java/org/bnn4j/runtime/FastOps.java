@@ -1,6 +1,7 @@
 package org.bnn4j.runtime;
 
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatConvKernel;
@@ -56,6 +57,7 @@ public final class FastOps extends ReferenceOps {
       case BINARIZE -> binarize(ctx);
       case CONV2D -> floatConv(ctx);
       case MAX_POOL2D -> fastMaxPool2d(ctx);
+      case AVG_POOL2D -> fastAvgPool2d(ctx);
       default -> null;
     };
     return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
@@ -119,6 +121,27 @@ public final class FastOps extends ReferenceOps {
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
         scratch == null ? null : scratch.floats(arena),
         scratch == null ? 0 : scratch.offset() + worker * perWorker);
+    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
+        arena, words);
+  }
+
+  /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
+  private Op fastAvgPool2d(OpContext ctx) {
+    ReferenceOps.avgPool2d(ctx); // validates attributes and shapes
+    Operand x = ctx.floatInput(0);
+    Operand y = ctx.floatOutput(0);
+    int[] xd = x.dims();
+    int[] yd = y.dims();
+    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), false);
+    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
+        ctx.node().getInt("count_include_pad", 0) != 0, yd[2], yd[3]);
+    if (kernel == null) {
+      return null;
+    }
+    int planes = xd[0] * xd[1];
+    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, yd[2] * yd[3]));
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to);
     return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
         arena, words);
   }

@@ -1,5 +1,6 @@
 package org.bnn4j.kernels.vector;
 
+import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatConvKernel;
@@ -39,6 +40,17 @@ public final class VectorKernelProvider implements KernelProvider {
   public MaxPoolKernel maxPool(int h, int w, Window2d win, int oh, int ow) {
     return VectorMaxPool.supports(w) ? new VectorMaxPool(h, w, win, oh, ow)
         : KernelProvider.super.maxPool(h, w, win, oh, ow);
+  }
+
+  @Override
+  public AvgPoolKernel avgPool(int h, int w, Window2d win, boolean countIncludePad, int oh,
+      int ow) {
+    boolean plain2x2 = win.kernelH() == 2 && win.kernelW() == 2 && win.strideH() == 2
+        && win.strideW() == 2 && win.padTop() == 0 && win.padLeft() == 0
+        && win.padBottom() == 0 && win.padRight() == 0 && win.dilationH() == 1
+        && win.dilationW() == 1;
+    return plain2x2 && VectorAvgPool2x2.supports(h, w, oh, ow)
+        ? new VectorAvgPool2x2(h, w, oh, ow) : null;
   }
 
   @Override
