@@ -3,8 +3,9 @@ package org.bnn4j.kernels;
 /**
  * A float convolution (group 1) prepared for one layer: im2col into packed panels of the patch
  * matrix, then a GEMM of the weights {@code [m, c*kH*kW]} with the panels, written straight to
- * NCHW. One image's work is {@link #workItems()} independent items that threads split (at
- * multiples of {@link #grain()}); {@link #prepare} runs once per image before them. Accumulation
+ * NCHW. One image's work is {@link #prepareItems()} independent packing items, then {@link
+ * #workItems()} independent items that use them; threads split each kind (the second at
+ * multiples of {@link #grain()}). Accumulation
  * order differs from the reference (vector FMA), so results agree within float rounding, not bit
  * for bit; they do not depend on how the items are split.
  */
@@ -21,8 +22,11 @@ public interface FloatConvKernel {
   /** Split item ranges at multiples of this. */
   int grain();
 
-  /** What all items of image {@code b} need first, on one thread (may do nothing). */
-  void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff);
+  /** Packing items all work items of an image need first; 0 when there are none. */
+  int prepareItems();
+
+  /** Packing items {@code [from, to)} of image {@code b} into the shared scratch. */
+  void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from, int to);
 
   /** Items {@code [from, to)} of image {@code b}. */
   void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch, int sharedOff,

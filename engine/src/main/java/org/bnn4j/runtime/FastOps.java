@@ -91,13 +91,17 @@ public final class FastOps extends ReferenceOps {
     Parallelism.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), img, y.floats(arena), y.offset(), scratch.floats(arena),
         scratch.offset(), scratch.offset() + shared + slot * worker, from, to);
+    Parallelism.RangeTask pack = (from, to, slot, img, arena, words) -> kernel.prepare(
+        x.floats(arena), x.offset(), img, scratch.floats(arena), scratch.offset(), from, to);
+    int packItems = kernel.prepareItems();
     int items = kernel.workItems();
     int grain = kernel.grain();
     return (arena, words) -> {
-      float[] s = scratch.floats(arena);
       int threads = Parallelism.threads();
       for (int img = 0; img < n; img++) {
-        kernel.prepare(x.floats(arena), x.offset(), img, s, scratch.offset());
+        if (packItems > 0) {
+          Parallelism.forRange(threads, packItems, 1, pack, img, arena, words);
+        }
         Parallelism.forRange(threads, items, grain, task, img, arena, words);
       }
     };

@@ -49,7 +49,9 @@ public class FloatConvKernelTest {
     int perWorker = kernel.workerScratchFloats();
     float[] scratch = new float[5 + shared + 2 * perWorker];
     for (int img = 0; img < n; img++) {
-      kernel.prepare(x, 3, img, scratch, 5);
+      int packCut = kernel.prepareItems() / 2;
+      kernel.prepare(x, 3, img, scratch, 5, packCut, kernel.prepareItems());
+      kernel.prepare(x, 3, img, scratch, 5, 0, packCut);
       // Two workers, as threads split the items.
       int cut = Math.min(kernel.workItems(), kernel.grain() * (1 + img));
       kernel.run(x, 3, img, got, 2, scratch, 5, 5 + shared, 0, cut);

@@ -153,10 +153,14 @@ final class VectorFloatConv implements FloatConvKernel {
   }
 
   @Override
-  public void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff) {
-    if (!fused) {
-      im2col(x, xOff, b, scratch, sharedOff, 0, panels());
-    }
+  public int prepareItems() {
+    return fused ? 0 : panels();
+  }
+
+  @Override
+  public void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from,
+      int to) {
+    im2col(x, xOff, b, scratch, sharedOff + from * k * NR, from, to);
   }
 
   @Override
