@@ -195,6 +195,33 @@ class BinaryConvKernelTest {
   }
 
   @Test
+  void tapBiasTooLargeToSumExactlyIsDeclined() {
+    assumeVector();
+    // The kernel sums tap bias as integers, exact against the reference's float add only up to
+    // 2^24 in magnitude per channel.
+    float[] tapBias = new float[4 * 9];
+    tapBias[9] = 1 << 24;
+    BinaryConvSpec spec = new BinaryConvSpec(1, 64, 4, 4, 4, 1, win(3, 1, PADS[1]), 4, 4,
+        new long[4 * 9], tapBias, false, false, new float[4], new float[4], false, null, null,
+        null, null);
+    assertNotNull(vector.binaryConv(spec));
+    tapBias[10] = -1;
+    assertNull(vector.binaryConv(spec));
+  }
+
+  @Test
+  void imagesLongerThanOneEpiloguePassMatchReference() {
+    assumeVector();
+    Random rnd = new Random(5);
+    // Over 96 positions per image: epilogue passes start inside an image and inside a row.
+    for (boolean bitsOut : new boolean[] {false, true}) {
+      check(rnd, 2, 64, 13, 11, 40, 1, win(3, 1, PADS[1]), bitsOut, !bitsOut, true, true, true);
+      check(rnd, 1, 130, 25, 23, 70, 1, win(3, 2, PADS[3]), bitsOut, !bitsOut, false, false,
+          false);
+    }
+  }
+
+  @Test
   void dilatedAndRectangularWindowsMatchReference() {
     assumeVector();
     Random rnd = new Random(11);
