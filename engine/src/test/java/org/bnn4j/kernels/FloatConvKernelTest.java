@@ -109,6 +109,9 @@ public class FloatConvKernelTest {
     check.run(rnd, 1, 3, 21, 75, 13, new Window2d(7, 7, 2, 2, 3, 3, 3, 3, 1, 1), true);
     check.run(rnd, 2, 5, 9, 67, 6, new Window2d(1, 1, 2, 2, 0, 0, 0, 0, 1, 1), false);
     check.run(rnd, 1, 2, 8, 97, 5, new Window2d(3, 3, 2, 2, 1, 1, 1, 1, 1, 1), true);
+    // Stride 1 with panels inside one row: whole-vector copies, and clipped ones at the edges.
+    check.run(rnd, 1, 4, 5, 40, 7, new Window2d(3, 3, 1, 1, 1, 1, 1, 1, 1, 1), true);
+    check.run(rnd, 2, 3, 6, 37, 6, new Window2d(3, 3, 1, 1, 2, 2, 2, 2, 2, 2), false);
   }
 
   @Test
