@@ -222,7 +222,8 @@ public final class FastOps extends ReferenceOps {
     Operand residual = t.residual();
     boolean bits = t.bits();
     int pixels = spec.pixels();
-    int grain = kernel.pixelBlock() * 8;
+    // Chunks of one micro-kernel block: a 7x7 layer (49 positions) still splits 27 + 22.
+    int grain = kernel.pixelBlock();
     int stagedWords = kernel.stagedInputWords();
     Operand staging = stagedWords > 0 ? ctx.scratchWords(stagedWords) : null;
     Operand input = staging != null ? staging : x;
