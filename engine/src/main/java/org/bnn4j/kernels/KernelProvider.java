@@ -25,6 +25,14 @@ public interface KernelProvider {
    * is the scalar {@link ScalarMaxPool}; never null.
    */
   /**
+   * The dense layer {@code y = a * weights^T + bias} with constant {@code weights [n, k]} and
+   * optional {@code bias [n]}, or null when this provider does not handle it.
+   */
+  default FloatDenseKernel floatDense(int n, int k, float[] weights, float[] bias) {
+    return null;
+  }
+
+  /**
    * Average pooling for one layer's geometry, or null when this provider has no kernel for it
    * (the reference runs it then).
    */

@@ -4,6 +4,7 @@ import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
+import org.bnn4j.kernels.FloatDenseKernel;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
@@ -58,6 +59,7 @@ public final class FastOps extends ReferenceOps {
       case CONV2D -> floatConv(ctx);
       case MAX_POOL2D -> fastMaxPool2d(ctx);
       case AVG_POOL2D -> fastAvgPool2d(ctx);
+      case GEMM -> floatDense(ctx);
       default -> null;
     };
     return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
@@ -127,6 +129,40 @@ public final class FastOps extends ReferenceOps {
         scratch == null ? 0 : scratch.offset() + worker * perWorker);
     return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
         arena, words);
+  }
+
+  /**
+   * Gemm as a dense layer (A times constant B transposed, plus a constant bias vector, alpha and
+   * beta 1: PyTorch's Linear) on the provider's kernel, output columns split over the threads.
+   */
+  private Op floatDense(OpContext ctx) {
+    Op reference = ReferenceOps.gemm(ctx); // validates attributes and shapes
+    OpNode node = ctx.node();
+    Operand a = ctx.floatInput(0);
+    Operand b = ctx.floatInput(1);
+    Operand c = ctx.optionalFloatInput(2);
+    Operand y = ctx.floatOutput(0);
+    boolean plain = node.getInt("transA", 0) == 0 && node.getInt("transB", 0) == 1
+        && node.getFloat("alpha", 1f) == 1f && (c == null || node.getFloat("beta", 1f) == 1f);
+    int n = b.dims()[0];
+    int k = b.dims()[1];
+    boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
+        && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
+    if (!plain || !b.isConstant() || !biasVector) {
+      return reference;
+    }
+    FloatDenseKernel kernel = provider.floatDense(n, k, b.constantFloats(),
+        c == null ? null : c.constantFloats());
+    if (kernel == null) {
+      return reference;
+    }
+    int rows = a.dims()[0];
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
+    // Chunks of at least 64k multiply-adds, so small layers stay on one thread.
+    int grain = Math.max(4, ((1 << 16) / Math.max(1, rows * k) + 3) / 4 * 4);
+    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), n, grain, task, 0, arena,
+        words);
   }
 
   /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */

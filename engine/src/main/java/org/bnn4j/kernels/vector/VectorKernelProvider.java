@@ -3,6 +3,7 @@ package org.bnn4j.kernels.vector;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
+import org.bnn4j.kernels.FloatDenseKernel;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
@@ -40,6 +41,11 @@ public final class VectorKernelProvider implements KernelProvider {
   public MaxPoolKernel maxPool(int h, int w, Window2d win, int oh, int ow) {
     return VectorMaxPool.supports(w) ? new VectorMaxPool(h, w, win, oh, ow)
         : KernelProvider.super.maxPool(h, w, win, oh, ow);
+  }
+
+  @Override
+  public FloatDenseKernel floatDense(int n, int k, float[] weights, float[] bias) {
+    return new VectorFloatDense(n, k, weights, bias);
   }
 
   @Override
