@@ -109,6 +109,13 @@ public final class FastOps extends ReferenceOps {
     };
   }
 
+  /** A pooling op: planes split over the session's threads, small planes grouped. */
+  private static Op overPlanes(int planes, int outputsPerPlane, Parallelism.RangeTask task) {
+    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
+    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
+        arena, words);
+  }
+
   /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
   private Op fastMaxPool2d(OpContext ctx) {
     ReferenceOps.maxPool2d(ctx); // validates attributes and shapes
@@ -122,13 +129,10 @@ public final class FastOps extends ReferenceOps {
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
         : ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
-    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, yd[2] * yd[3]));
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
         scratch == null ? null : scratch.floats(arena),
-        scratch == null ? 0 : scratch.offset() + worker * perWorker);
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
-        arena, words);
+        scratch == null ? 0 : scratch.offset() + worker * perWorker));
   }
 
   /**
@@ -179,11 +183,8 @@ public final class FastOps extends ReferenceOps {
       return null;
     }
     int planes = xd[0] * xd[1];
-    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, yd[2] * yd[3]));
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to);
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
-        arena, words);
+    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
   }
 
   private Op binarize(OpContext ctx) {

@@ -16,15 +16,11 @@ import org.bnn4j.kernels.AvgPoolKernel;
 final class VectorAvgPool2x2 implements AvgPoolKernel {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
-  private static final VectorShuffle<Float> EVENS_LOW = VectorShuffle.fromOp(S,
-      i -> i < L / 2 ? 2 * i : 0);
-  private static final VectorShuffle<Float> EVENS_HIGH = VectorShuffle.fromOp(S,
-      i -> i >= L / 2 ? 2 * i - L : 0);
-  private static final VectorShuffle<Float> ODDS_LOW = VectorShuffle.fromOp(S,
-      i -> i < L / 2 ? 2 * i + 1 : 0);
-  private static final VectorShuffle<Float> ODDS_HIGH = VectorShuffle.fromOp(S,
-      i -> i >= L / 2 ? 2 * i - L + 1 : 0);
-  private static final VectorMask<Float> HIGH_HALF = S.indexInRange(-L / 2, L / 2);
+  private static final VectorShuffle<Float> EVENS_LOW = VectorConstants.EVENS_LOW;
+  private static final VectorShuffle<Float> EVENS_HIGH = VectorConstants.EVENS_HIGH;
+  private static final VectorShuffle<Float> ODDS_LOW = VectorConstants.ODDS_LOW;
+  private static final VectorShuffle<Float> ODDS_HIGH = VectorConstants.ODDS_HIGH;
+  private static final VectorMask<Float> HIGH_HALF = VectorConstants.HIGH_HALF;
 
   private final int h;
   private final int w;

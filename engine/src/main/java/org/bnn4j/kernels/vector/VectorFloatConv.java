@@ -332,13 +332,9 @@ final class VectorFloatConv implements FloatConvKernel {
     }
   }
 
-  /** Even lanes of a vector into the low half, and into the high half. */
-  private static final VectorShuffle<Float> EVENS_LOW = VectorShuffle.fromOp(S,
-      i -> i < L / 2 ? 2 * i : 0);
-  private static final VectorShuffle<Float> EVENS_HIGH = VectorShuffle.fromOp(S,
-      i -> i >= L / 2 ? 2 * i - L : 0);
-  private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S,
-      ((1L << L) - 1) & ~((1L << (L / 2)) - 1));
+  private static final VectorShuffle<Float> EVENS_LOW = VectorConstants.EVENS_LOW;
+  private static final VectorShuffle<Float> EVENS_HIGH = VectorConstants.EVENS_HIGH;
+  private static final VectorMask<Float> HIGH_HALF = VectorConstants.HIGH_HALF;
 
   /**
    * {@code col[d + t] = x[src + 2t]} for one panel row of NR positions: a stride-2 copy (the
