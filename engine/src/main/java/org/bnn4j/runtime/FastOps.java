@@ -13,13 +13,13 @@ import org.bnn4j.kernels.reference.Window2d;
 
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
- * kernels of a {@link KernelProvider} (split over the session's threads), Binarize on a
- * channel-major packer, float Conv2d with constant weights on im2col + GEMM, MaxPool2d on the
- * provider's max pool (planes split over the threads); everything else, and whatever the
- * provider declines, on {@link ReferenceOps}. Binary results and max pooling are bit-identical
- * to the reference ops for any thread count (except a NaN's payload: a max pool gives the
- * canonical NaN); float convolutions agree within float rounding (the summation order differs)
- * and do not depend on the thread count either.
+ * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
+ * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
+ * split over the session's threads; everything else, and whatever the provider declines, on
+ * {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
+ * ops for any thread count (except a NaN's payload: a max pool gives the canonical NaN); float
+ * convolutions and the FC agree within float rounding (the summation order differs) and do not
+ * depend on the thread count either.
  */
 public final class FastOps extends ReferenceOps {
   /**
@@ -29,7 +29,7 @@ public final class FastOps extends ReferenceOps {
   static final int MAX_IM2COL_FLOATS = 1 << 24;
 
   /**
-   * Fewest max-pool outputs worth handing to another worker, about ten microseconds of the vector
+   * Fewest pooling outputs worth handing to another worker, about ten microseconds of the vector
    * kernel: waking a parked worker costs microseconds too, so smaller chunks would gain little.
    */
   static final int MIN_POOL_OUTPUTS_PER_CHUNK = 1 << 13;
