@@ -261,8 +261,6 @@ final class VectorFloatConv implements FloatConvKernel {
                   if (e > a) { // an empty range may start past the end of x
                     System.arraycopy(x, src + a, col, d + a, e - a);
                   }
-                } else if (sw == 2 && e - a == NR && src + a * 2 + 2 * NR <= x.length) {
-                  copyEvenLanes(x, src + 2 * a, col, d + a);
                 } else {
                   for (int t = a; t < e; t++) {
                     col[d + t] = x[src + t * sw];
@@ -357,7 +355,7 @@ final class VectorFloatConv implements FloatConvKernel {
     int mFrom = blockStart[from];
     int mTo = blockStart[to];
     int panel = k * NR;
-    int np = ohw / NR; // full panels; a partial last panel is done in scalar code below
+    int np = ohw / NR; // full panels; a partial last panel goes through tailPanel
     int pVec = np * NR;
     // Accumulate into y, zeroed first: the micro-kernel has no first/last-pass branches, whose
     // changing profile (per layer) made C2 deoptimise it over and over.
