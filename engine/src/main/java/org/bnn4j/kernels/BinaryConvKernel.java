@@ -40,4 +40,20 @@ public interface BinaryConvKernel {
    */
   void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
       long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo);
+
+  /** True when {@link #runCorrected} is implemented. */
+  default boolean supportsCorrection() {
+    return false;
+  }
+
+  /**
+   * {@link #run} with {@code correction[pixel * m + channel]} (from {@code correctionOff},
+   * pixels flattened over the batch as in {@code run}) added to each integer dot before the
+   * output transform: how inputs in the zero state are made exact (see {@link ZeroCorrection}).
+   */
+  default void runCorrected(long[] x, int xOff, float[] residual, int residualOff,
+      float[] yFloats, long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom,
+      int pixelTo, float[] correction, int correctionOff) {
+    throw new UnsupportedOperationException("this kernel takes no correction");
+  }
 }

@@ -29,4 +29,23 @@ public final class Bitpack {
       }
     }
   }
+
+  /**
+   * {@link #binarize}, also telling whether any input in the range is exactly at its threshold
+   * (where a Binarize with {@code zero = "zero"} gives 0; the caller then writes the zero mask).
+   */
+  public static boolean binarizeSeeingZeros(float[] x, int xOff, int c, int hw,
+      float[] thresholds, int[] source, int cout, long[] out, int outOff, int b, int from,
+      int to) {
+    binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b, from, to);
+    boolean any = false;
+    for (int j = 0; j < cout && !any; j++) {
+      int xb = xOff + (b * c + (source == null ? j % c : source[j])) * hw;
+      float t = thresholds[j];
+      for (int p = from; p < to; p++) {
+        any |= x[xb + p] == t;
+      }
+    }
+    return any;
+  }
 }

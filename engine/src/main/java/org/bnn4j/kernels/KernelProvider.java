@@ -57,4 +57,15 @@ public interface KernelProvider {
     Bitpack.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b, positionFrom,
         positionTo);
   }
+
+  /**
+   * {@link #binarize}, returning whether any input of the range is exactly at its threshold (a
+   * Binarize with {@code zero = "zero"} notes it, then writes the zero mask). The default is the
+   * scalar {@link Bitpack#binarizeSeeingZeros}.
+   */
+  default boolean binarizeSeeingZeros(float[] x, int xOff, int c, int hw, float[] thresholds,
+      int[] source, int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
+    return Bitpack.binarizeSeeingZeros(x, xOff, c, hw, thresholds, source, cout, out, outOff, b,
+        positionFrom, positionTo);
+  }
 }

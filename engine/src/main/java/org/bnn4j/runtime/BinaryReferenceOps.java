@@ -32,8 +32,25 @@ final class BinaryReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
+    if (y.mayHoldZeros()) {
+      return (arena, words) -> {
+        float[] xa = x.floats(arena);
+        long[] ya = y.words(words);
+        BinaryReference.binarize(xa, x.offset(), d[0], d[1], hw, thr, src, cout, ya,
+            y.offset());
+        for (int b = 0; b < d[0]; b++) {
+          ya[y.zeroFlagOffset() + b] = BinaryReference.zeroMask(xa, x.offset(), d[1], hw, thr,
+              src, cout, ya, y.zeroMaskOffset(), b) ? 1L : 0L;
+        }
+      };
+    }
     return (arena, words) -> BinaryReference.binarize(x.floats(arena), x.offset(), d[0], d[1],
         hw, thr, src, cout, y.words(words), y.offset());
+  }
+
+  /** True when image {@code b} of a value that may hold zeros met one in this inference. */
+  static boolean hasZeros(Operand o, long[] words, int b) {
+    return o.mayHoldZeros() && words[o.zeroFlagOffset() + b] != 0L;
   }
 
   static Op bitMaxPool(OpContext ctx) {
@@ -42,6 +59,28 @@ final class BinaryReferenceOps {
     Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null));
     int[] xd = x.dims();
     int[] yd = y.dims();
+    if (x.mayHoldZeros() != y.mayHoldZeros()) {
+      throw ctx.error("input and output disagree on holding zeros");
+    }
+    if (x.mayHoldZeros()) {
+      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
+      int outImage = yd[2] * yd[3] * BinaryReference.words(xd[1]);
+      return (arena, words) -> {
+        long[] xa = x.words(words);
+        long[] ya = y.words(words);
+        BinaryReference.bitMaxPool2d(xa, x.offset(), xd[0], xd[1], xd[2], xd[3], win, ya,
+            y.offset(), yd[2], yd[3]);
+        for (int b = 0; b < xd[0]; b++) {
+          boolean zeros = hasZeros(x, xa, b);
+          if (zeros) {
+            BinaryReference.bitMaxPool2dZeros(xa, x.offset() + b * inImage,
+                x.zeroMaskOffset() + b * inImage, 1, xd[1], xd[2], xd[3], win, ya,
+                y.offset() + b * outImage, y.zeroMaskOffset() + b * outImage, yd[2], yd[3]);
+          }
+          ya[y.zeroFlagOffset() + b] = zeros ? 1L : 0L;
+        }
+      };
+    }
     return (arena, words) -> BinaryReference.bitMaxPool2d(x.words(words), x.offset(), xd[0],
         xd[1], xd[2], xd[3], win, y.words(words), y.offset(), yd[2], yd[3]);
   }
@@ -60,8 +99,14 @@ final class BinaryReferenceOps {
     Transform t = transform(ctx, 4);
     return (arena, words) -> {
       float[] da = dots.floats(arena);
-      BinaryReference.conv2dDots(x.words(words), x.offset(), xd[0], xd[1], xd[2], xd[3], w,
-          wd[0], group, win, yd[2], yd[3], da, dots.offset());
+      long[] xa = x.words(words);
+      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
+      int outImage = wd[0] * yd[2] * yd[3];
+      for (int b = 0; b < xd[0]; b++) {
+        BinaryReference.conv2dDots(xa, x.offset() + b * inImage,
+            hasZeros(x, xa, b) ? x.zeroMaskOffset() + b * inImage : -1, 1, xd[1], xd[2], xd[3],
+            w, wd[0], group, win, yd[2], yd[3], da, dots.offset() + b * outImage);
+      }
       if (t.tapBias != null) {
         BinaryReference.addTapBias(t.tapBias, xd[0], xd[2], xd[3], wd[0], win, yd[2], yd[3],
             da, dots.offset());
@@ -80,8 +125,13 @@ final class BinaryReferenceOps {
     Transform t = transform(ctx, 2);
     return (arena, words) -> {
       float[] da = dots.floats(arena);
-      BinaryReference.denseDots(x.words(words), x.offset(), xd[0], xd[1], w, wd[0], da,
-          dots.offset());
+      long[] xa = x.words(words);
+      int row = BinaryReference.words(xd[1]);
+      for (int b = 0; b < xd[0]; b++) {
+        BinaryReference.denseDots(xa, x.offset() + b * row,
+            hasZeros(x, xa, b) ? x.zeroMaskOffset() + b * row : -1, 1, xd[1], w, wd[0], da,
+            dots.offset() + b * wd[0]);
+      }
       if (t.tapBias != null) {
         for (int b = 0; b < xd[0]; b++) {
           for (int m = 0; m < wd[0]; m++) {

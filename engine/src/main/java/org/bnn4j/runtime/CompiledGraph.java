@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
+import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -65,6 +66,7 @@ public final class CompiledGraph {
           ? Operand.constantFloats(e.getKey(), c.valueType(), c.floats())
           : Operand.constantLongs(e.getKey(), c.valueType(), c.longs()));
     }
+    Set<String> withZeros = ZeroStates.values(g);
     for (Map.Entry<String, ValueType> e : g.types().entrySet()) {
       String name = e.getKey();
       if (operands.containsKey(name)) {
@@ -75,12 +77,15 @@ public final class CompiledGraph {
         throw new ModelFormatException("value '" + name + "' has type " + t
             + "; activations are float or bits");
       }
-      long size = t.type() == DataType.FLOAT32 ? t.elementCount() : Operand.packedWords(t.dims());
+      boolean zeros = withZeros.contains(name) && t.type() == DataType.BITS;
+      long size = t.type() == DataType.FLOAT32 ? t.elementCount()
+          : Operand.packedWords(t.dims()) * (zeros ? 2 : 1) + (zeros ? t.dims()[0] : 0);
       if (size > MAX_ARENA) {
         throw new UnsupportedModelException("value '" + name + "' " + t + " has " + size
             + " elements, more than a Java array holds");
       }
-      operands.put(name, Operand.activation(name, t));
+      operands.put(name, zeros ? Operand.activationWithZeros(name, t)
+          : Operand.activation(name, t));
     }
 
     Set<String> graphInputs = new HashSet<>();

@@ -9,6 +9,7 @@ import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
+import org.bnn4j.kernels.ZeroCorrection;
 import org.bnn4j.kernels.reference.Window2d;
 
 /**
@@ -209,6 +210,27 @@ public final class FastOps extends ReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
+    if (y.mayHoldZeros()) {
+      // Each chunk notes whether it met an input exactly at a threshold (one compare per
+      // vector); only then is the image's zero mask written, by the scalar reference.
+      Parallelism.RangeTask noting = (from, to, worker, img, arena, words) -> {
+        if (provider.binarizeSeeingZeros(x.floats(arena), x.offset(), c, hw, thr, src, cout,
+            y.words(words), y.offset(), img, from, to)) {
+          words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
+        }
+      };
+      return (arena, words) -> {
+        int threads = Parallelism.threads();
+        for (int img = 0; img < n; img++) {
+          words[y.zeroFlagOffset() + img] = 0L;
+          Parallelism.forRange(threads, hw, 64, noting, img, arena, words);
+          if (words[y.zeroFlagOffset() + img] != 0L) {
+            org.bnn4j.kernels.reference.BinaryReference.zeroMask(x.floats(arena), x.offset(), c,
+                hw, thr, src, cout, words, y.zeroMaskOffset(), img);
+          }
+        }
+      };
+    }
     // Threads split each image's positions in multiples of 8, the vector packer's group.
     Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
         x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
@@ -250,7 +272,9 @@ public final class FastOps extends ReferenceOps {
           t.slope(), t.postBias(), t.threshold(), t.flip());
     }
     BinaryConvKernel kernel = provider.binaryConv(spec);
-    if (kernel == null) {
+    boolean zeros = x.mayHoldZeros();
+    if (kernel == null
+        || (zeros && (!kernel.supportsCorrection() || !ZeroCorrection.supports(spec)))) {
       return null;
     }
     int perWorker = kernel.scratchFloats();
@@ -269,11 +293,59 @@ public final class FastOps extends ReferenceOps {
         residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
         bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
         scratch.offset() + worker * perWorker, from, to);
+    if (zeros) {
+      return zeroAwareConv(ctx, spec, kernel, x, staging, task, input, residual, y, bits,
+          scratch, perWorker, grain);
+    }
     return (arena, words) -> {
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
       Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0, arena, words);
+    };
+  }
+
+  /**
+   * A binary layer whose input may hold zeros: when no image of this inference met one (the
+   * flags Binarize wrote), the plain kernel runs as for any other input; otherwise the exact
+   * integer corrections of the images that did ({@link ZeroCorrection}, sparse over the zero
+   * mask) are added to the dots before the output transform.
+   */
+  private static Op zeroAwareConv(OpContext ctx, BinaryConvSpec spec, BinaryConvKernel kernel,
+      Operand x, Operand staging, Parallelism.RangeTask plain, Operand input, Operand residual,
+      Operand y, boolean bits, Operand scratch, int perWorker, int grain) {
+    Operand corr = ctx.scratchFloats(Math.toIntExact(ZeroCorrection.floats(spec)));
+    int n = spec.n();
+    int pixels = spec.pixels();
+    int imagePixels = spec.oh() * spec.ow() * spec.m();
+    Parallelism.RangeTask corrected = (from, to, worker, img, arena, words) ->
+        kernel.runCorrected(input.words(words), input.offset(),
+            residual == null ? null : residual.floats(arena),
+            residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
+            bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
+            scratch.offset() + worker * perWorker, from, to, corr.floats(arena), corr.offset());
+    return (arena, words) -> {
+      if (staging != null) {
+        kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
+      }
+      boolean any = false;
+      for (int b = 0; b < n; b++) {
+        any |= words[x.zeroFlagOffset() + b] != 0L;
+      }
+      if (!any) {
+        Parallelism.forRange(Parallelism.threads(), pixels, grain, plain, 0, arena, words);
+        return;
+      }
+      float[] ca = corr.floats(arena);
+      for (int b = 0; b < n; b++) {
+        if (words[x.zeroFlagOffset() + b] != 0L) {
+          ZeroCorrection.image(spec, words, x.zeroMaskOffset(), b, ca, corr.offset());
+        } else {
+          int o = corr.offset() + b * imagePixels;
+          java.util.Arrays.fill(ca, o, o + imagePixels, 0f);
+        }
+      }
+      Parallelism.forRange(Parallelism.threads(), pixels, grain, corrected, 0, arena, words);
     };
   }
 }

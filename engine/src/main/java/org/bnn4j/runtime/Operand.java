@@ -29,16 +29,24 @@ public final class Operand {
   private final float[] constFloats;
   private final long[] constLongs;
   private final int size;
+  /** Words of the sign bits of a bits activation that may hold zeros; -1 otherwise. */
+  private final int zeroStride;
   private int offset = -1;
 
   private Operand(String name, ValueType type, Kind kind, float[] constFloats, long[] constLongs,
       int size) {
+    this(name, type, kind, constFloats, constLongs, size, -1);
+  }
+
+  private Operand(String name, ValueType type, Kind kind, float[] constFloats, long[] constLongs,
+      int size, int zeroStride) {
     this.name = name;
     this.type = type;
     this.kind = kind;
     this.constFloats = constFloats;
     this.constLongs = constLongs;
     this.size = size;
+    this.zeroStride = zeroStride;
     if (kind == Kind.CONSTANT) {
       offset = 0;
     }
@@ -55,6 +63,37 @@ public final class Operand {
           Math.toIntExact(packedWords(type.dims())));
     }
     throw new IllegalArgumentException("value '" + name + "' has unsupported type " + type);
+  }
+
+  /**
+   * A bits activation that may hold the zero state (see {@code ZeroStates}): its sign words,
+   * then a zero mask of the same layout (bit 1 = the value is 0, and its sign bit is then 0),
+   * then one flag word per image, nonzero when that image's zero mask was written because the
+   * image met a zero. A flag of 0 means no zeros; the mask is then not read.
+   */
+  static Operand activationWithZeros(String name, ValueType type) {
+    if (type.type() != DataType.BITS) {
+      throw new IllegalArgumentException("value '" + name + "' is not bits: " + type);
+    }
+    long words = packedWords(type.dims());
+    long images = type.rank() >= 2 ? type.dims()[0] : 1;
+    return new Operand(name, type, Kind.WORD_ARENA, null, null,
+        Math.toIntExact(2 * words + images), Math.toIntExact(words));
+  }
+
+  /** True for a bits activation that may hold zeros (it carries a zero mask and flags). */
+  public boolean mayHoldZeros() {
+    return zeroStride >= 0;
+  }
+
+  /** Offset of the zero mask, {@link #mayHoldZeros} only. */
+  public int zeroMaskOffset() {
+    return offset() + zeroStride;
+  }
+
+  /** Offset of the per-image zero flags, {@link #mayHoldZeros} only. */
+  public int zeroFlagOffset() {
+    return offset() + 2 * zeroStride;
   }
 
   /** Scratch floats for one op, live only while it runs. */

@@ -107,13 +107,14 @@ class InputValidationTest {
     x[1] = Float.POSITIVE_INFINITY;
     x[2] = Float.NEGATIVE_INFINITY;
     float[] special = session.run(Tensor.of(x, 1, 1, 8, 8)).toFloatArray();
-    // A binarising layer reads NaN as +1 (NaN < t is false), the same as 0 (sign(0) is +1);
-    // +Inf is +1 and -Inf is -1. So NaN gives exactly the output of 0 at that position.
+    // A binarising layer reads NaN as +1 (NaN < t is false and NaN == t is false), the same as
+    // a positive input; +Inf is +1 and -Inf is -1. So NaN gives exactly the output of 1 at that
+    // position (0 would not: the model's Sign maps it to the zero state).
     float[] y = x.clone();
-    y[0] = 0f;
+    y[0] = 1f;
     float[] zeroed = session.run(Tensor.of(y, 1, 1, 8, 8)).toFloatArray();
     float[] z = x.clone();
-    z[0] = 0f;
+    z[0] = 1f;
     z[1] = 1f;
     z[2] = -1f;
     float[] unit = session.run(Tensor.of(z, 1, 1, 8, 8)).toFloatArray();

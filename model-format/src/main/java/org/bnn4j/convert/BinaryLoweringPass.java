@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnn4j.format.OpType;
+import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -20,7 +21,9 @@ import org.bnn4j.format.proto.DataType;
  * for one {@code a > 0}, compared bit for bit: nothing approximate is ever lowered. Shifted signs
  * {@code Sign(x - t)} and {@code Sign(x + b)} with per-channel constants become thresholds, since
  * {@code x - t < 0} exactly when {@code x < t} in IEEE arithmetic, and a channel-axis Concat of
- * such signs of one tensor (widening) becomes one multi-threshold Binarize.
+ * such signs of one tensor (widening) becomes one multi-threshold Binarize. That Binarize has
+ * {@code zero = "zero"}: an input exactly at the threshold is 0, as in ONNX Sign, and the engine
+ * carries that third state exactly (see {@link ZeroStates}).
  */
 public final class BinaryLoweringPass implements GraphPass {
 
@@ -171,6 +174,8 @@ public final class BinaryLoweringPass implements GraphPass {
         new int[] {s.thresholds.length}, s.thresholds);
     OpNode b = new OpNode(g.freshName(s.key + "_binarize"), OpType.BINARIZE,
         List.of(s.x, thr), List.of(out));
+    // ONNX Sign(0) is 0: an input exactly at the threshold takes the third state.
+    b.set(ZeroStates.ATTRIBUTE, ZeroStates.ZERO);
     int[] dims = s.xType.dims();
     dims[1] = s.thresholds.length;
     g.types().put(out, ValueType.bits(dims));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bnn4j.format.OpType;
+import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -17,7 +18,9 @@ import org.bnn4j.format.graph.ValueType;
  * consumer's comparison at every such d, in the same float arithmetic the float path uses, and
  * keeps the result only when the set of d that give -1 is {@code d < t} (rising transform),
  * {@code d >= t} (falling, so the comparison flips) or empty or everything (a constant channel).
- * The bits therefore equal the unfused graph's bits for every input, boundaries included.
+ * The bits therefore equal the unfused graph's bits for every input, boundaries included. When
+ * the consumer maps an input at the threshold to 0 ({@code zero = "zero"}) and some reachable dot
+ * lands exactly on it, the layer is left unfused, so that 0 stays exact.
  */
 public final class BitOutputPass implements GraphPass {
   /** Threshold that no dot reaches: with it, a channel's bit is its flip value. */
@@ -60,9 +63,10 @@ public final class BitOutputPass implements GraphPass {
       long[] range = dotRange(g, n);
       long[] threshold = new long[m];
       long[] flip = new long[m];
+      boolean zeros = ZeroStates.writesZeros(bin);
       boolean ok = true;
       for (int c = 0; c < m && ok; c++) {
-        ok = solve(g, n, c, thr[c], range[c], threshold, flip);
+        ok = solve(g, n, c, thr[c], range[c], zeros, threshold, flip);
         constant += ok && threshold[c] == CONSTANT ? 1 : 0;
       }
       if (!ok) {
@@ -130,13 +134,28 @@ public final class BitOutputPass implements GraphPass {
     return v;
   }
 
-  private static boolean solve(Graph g, OpNode n, int c, float t, long k, long[] threshold,
-      long[] flip) {
+  /**
+   * Channel c's threshold and flip, or false when its bits are not a threshold form of d. With
+   * {@code zeros} (the consumer is an ONNX Sign) a dot whose value is exactly the threshold would
+   * be 0, which bit output cannot write: then the layer keeps its float output and the Binarize
+   * carries the zero at run time. Every integer d in [-k, k] is tried, not only those of k's
+   * parity, since inputs in the zero state make the others reachable.
+   */
+  private static boolean solve(Graph g, OpNode n, int c, float t, long k, boolean zeros,
+      long[] threshold, long[] flip) {
     // neg(d): the consumer writes -1. Find the pattern of neg over d = -k .. k.
-    boolean first = transform(g, n, c, -k) < t;
+    float v0 = transform(g, n, c, -k);
+    if (zeros && v0 == t) {
+      return false;
+    }
+    boolean first = v0 < t;
     long change = Long.MIN_VALUE;
     for (long d = -k + 1; d <= k; d++) {
-      boolean neg = transform(g, n, c, d) < t;
+      float v = transform(g, n, c, d);
+      if (zeros && v == t) {
+        return false;
+      }
+      boolean neg = v < t;
       if (neg != first) {
         if (change != Long.MIN_VALUE) {
           return false; // changes twice: not a threshold form

@@ -117,10 +117,13 @@ public final class OutputTransformFusionPass implements GraphPass {
               // PyTorch's CPU inference BatchNorm, in float: y = x * alpha + beta with
               // alpha = gamma / sqrt(var + eps) and beta = bias - mean * alpha. Folding in the
               // same arithmetic keeps d * alpha + beta bit-identical for +-1 weights (mult 1,
-              // bias 0), so thresholds agree with PyTorch even a few ulps from zero.
+              // bias 0), so thresholds agree with PyTorch even a few ulps from zero. PyTorch's
+              // C++ contracts bias - mean * alpha into one fused multiply-add (one rounding);
+              // with two roundings BN(d) can be exactly 0 where PyTorch's is a few ulps off it,
+              // and Sign tells 0 from +1.
               float invStd = 1f / (float) Math.sqrt(var[i] + eps);
               float alpha = invStd * scale[i];
-              float shift = beta[i] - mean[i] * alpha;
+              float shift = Math.fma(-mean[i], alpha, beta[i]);
               mult[i] = mult[i] * alpha;
               bias[i] = bias[i] * alpha + shift;
             }

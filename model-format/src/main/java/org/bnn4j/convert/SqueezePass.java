@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnn4j.format.OpType;
+import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -100,14 +101,18 @@ public final class SqueezePass implements GraphPass {
     float[] t = g.constant(p.input(1)).floats();
     int[] out = new int[t.length];
     double[] range = Ranges.of(g, p.input(0));
+    // With zero = "zero" an input at the threshold is 0, so +1 needs every x strictly above it.
+    boolean zeros = ZeroStates.writesZeros(p);
     for (int j = 0; j < t.length; j++) {
       if (t[j] == Float.NEGATIVE_INFINITY) {
-        out[j] = 1; // x < -inf holds for no x, NaN and -inf included
+        // x < -inf holds for no x, NaN and -inf included (ONNX Sign(x + inf) at x = -inf is
+        // NaN, not 0, so this holds with zero = "zero" as well).
+        out[j] = 1;
       } else if (range == null) {
         continue;
       } else if (range[1] < t[j]) {
         out[j] = -1; // every x is below the threshold
-      } else if (range[0] >= t[j]) {
+      } else if (zeros ? range[0] > t[j] : range[0] >= t[j]) {
         out[j] = 1;
       }
     }

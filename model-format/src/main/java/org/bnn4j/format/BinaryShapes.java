@@ -78,6 +78,10 @@ final class BinaryShapes {
       throw bad(n, cout + " thresholds for " + c + " channels: without a source map the count"
           + " must be a multiple of the channels");
     }
+    String zero = n.getString(ZeroStates.ATTRIBUTE, ZeroStates.PLUS);
+    if (!zero.equals(ZeroStates.PLUS) && !zero.equals(ZeroStates.ZERO)) {
+      throw bad(n, "attribute 'zero' is '" + zero + "', expected 'plus' or 'zero'");
+    }
     int[] dims = x.dims();
     dims[1] = cout;
     return ValueType.bits(dims);

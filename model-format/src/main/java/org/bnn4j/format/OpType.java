@@ -74,14 +74,18 @@ public enum OpType {
   /**
    * Float X[N,C,H,W] or X[N,C] to BITS [N,Cout,H,W] (or [N,Cout]). Inputs: X, thresholds T[Cout]
    * (float), optional source map S[Cout] (int64; default j % C, which needs Cout a multiple of C).
-   * Output channel j is -1 (bit 1) exactly when {@code x[S[j]] < T[j]}, so sign(x - t) is
-   * threshold t and sign(0) reads as +1. Widening with K thresholds per channel is Cout = K*C.
+   * Output channel j is -1 (bit 1) exactly when {@code x[S[j]] < T[j]}, +1 when it is above, so
+   * sign(x - t) is threshold t. Widening with K thresholds per channel is Cout = K*C. Attr
+   * {@code zero} says what {@code x[S[j]] == T[j]} gives: "plus" (default, and what an absent
+   * attribute means) +1, as in QONNX BipolarQuant and Larq; "zero" 0, the third state of the BIT
+   * CONVENTION, as ONNX Sign and torch.sign give (see {@link ZeroStates}). NaN reads as +1.
    */
   BINARIZE("Binarize"),
   /**
    * BITS X[N,Cin,H,W] (NHWC words) with constant BITS W of logical dims [M,kH,kW,Cin/group].
    * Attrs: strides, pads, dilations, group, output ("float" or "bits"). Inputs 2.. hold the
-   * output transform of the integer dot d (taps in the zero padding contribute 0, and
+   * output transform of the integer dot d, the exact sum of x*w over the taps with x in
+   * {-1, 0, +1} (inputs in the zero state and taps in the zero padding contribute 0, and
    * {@code tap_bias[M,kH,kW]}, when given, adds its valid taps' values to d):
    * <ul>
    *   <li>float output: 2 multiplier[M], 3 bias[M], 4 residual (float, output's shape) or "",
@@ -99,7 +103,8 @@ public enum OpType {
   BINARY_DENSE("BinaryDense"),
   /**
    * Max pooling on BITS, attrs as MaxPool2d. The max of +1/-1 values is -1 only when every valid
-   * tap is -1: a bitwise AND under bit 1 = -1. Padding never wins.
+   * tap is -1: a bitwise AND under bit 1 = -1. On an input that may hold zeros the max over
+   * {-1, 0, +1} is 0 when no valid tap is +1 and not every one is -1. Padding never wins.
    */
   BIT_MAX_POOL2D("BitMaxPool2d");
 

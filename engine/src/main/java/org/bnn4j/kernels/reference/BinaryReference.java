@@ -39,6 +39,33 @@ public final class BinaryReference {
     }
   }
 
+  /**
+   * The zero mask of image {@code b} for a Binarize with {@code zero = "zero"}: bit j of position
+   * p is set when {@code x[source[j]] == thresholds[j]} (the input is exactly at the threshold,
+   * so ONNX Sign gives 0), in the layout of {@link #binarize}'s output from {@code zOff}. The
+   * sign bit of such a channel is 0 already, since {@code x < t} is false. Returns whether any
+   * bit was set.
+   */
+  public static boolean zeroMask(float[] x, int xOff, int c, int hw, float[] thresholds,
+      int[] source, int cout, long[] z, int zOff, int b) {
+    int outWords = words(cout);
+    boolean any = false;
+    for (int p = 0; p < hw; p++) {
+      int o = zOff + (b * hw + p) * outWords;
+      for (int i = 0; i < outWords; i++) {
+        z[o + i] = 0L;
+      }
+      for (int j = 0; j < cout; j++) {
+        int ci = source == null ? j % c : source[j];
+        if (x[xOff + (b * c + ci) * hw + p] == thresholds[j]) {
+          z[o + (j >>> 6)] |= 1L << (j & 63);
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
   /** The 64 bits of {@code a} starting at bit {@code from} of word {@code base}. */
   static long bitsAt(long[] a, int base, int from) {
     int word = base + (from >>> 6);
@@ -69,11 +96,40 @@ public final class BinaryReference {
   }
 
   /**
+   * {@link #dot} over values in {-1, 0, +1}: the zero mask lies {@code zDelta} words after the
+   * sign bits, and with {@code m} the nonzero channels the dot is
+   * {@code popcount(m) - 2 * popcount((x ^ w) & m)}.
+   */
+  static int dotWithZeros(long[] x, int xBase, int xBit, int zDelta, long[] w, int wBase,
+      int cnt) {
+    int dot = 0;
+    for (int i = 0; i < cnt; i += 64) {
+      int len = Math.min(64, cnt - i);
+      long mask = len == 64 ? -1L : (1L << len) - 1;
+      long nonzero = ~bitsAt(x, xBase + zDelta, xBit + i) & mask;
+      long xv = bitsAt(x, xBase, xBit + i);
+      long wv = w[wBase + (i >>> 6)];
+      dot += Long.bitCount(nonzero) - 2 * Long.bitCount((xv ^ wv) & nonzero);
+    }
+    return dot;
+  }
+
+  /**
    * Integer dots of a binary convolution, {@code dots[n, m, oh, ow]} (NCHW order). {@code x} is
    * NHWC bits of {@code c} channels; weights are {@code [m, kH, kW, c / group]} bits.
    */
   public static void conv2dDots(long[] x, int xOff, int n, int c, int h, int w,
       long[] wt, int m, int group, Window2d win, int oh, int ow, float[] dots, int dOff) {
+    conv2dDots(x, xOff, -1, n, c, h, w, wt, m, group, win, oh, ow, dots, dOff);
+  }
+
+  /**
+   * {@link #conv2dDots} over values in {-1, 0, +1} when {@code zOff >= 0}: the zero mask of
+   * {@code x}, in its layout, starts at {@code zOff} of the same array.
+   */
+  public static void conv2dDots(long[] x, int xOff, int zOff, int n, int c, int h, int w,
+      long[] wt, int m, int group, Window2d win, int oh, int ow, float[] dots, int dOff) {
+    int zDelta = zOff - xOff;
     int cpg = c / group;
     int mpg = m / group;
     int xWords = words(c);
@@ -98,7 +154,8 @@ public final class BinaryReference {
                 }
                 int xBase = xOff + ((b * h + iy) * w + ix) * xWords;
                 int wBase = ((oc * kh + ky) * kw + kx) * wWords;
-                acc += dot(x, xBase, g * cpg, wt, wBase, cpg);
+                acc += zOff < 0 ? dot(x, xBase, g * cpg, wt, wBase, cpg)
+                    : dotWithZeros(x, xBase, g * cpg, zDelta, wt, wBase, cpg);
               }
             }
             dots[dOff + ((b * m + oc) * oh + oy) * ow + ox] = acc;
@@ -143,10 +200,17 @@ public final class BinaryReference {
   /** Integer dots of a binary dense layer: {@code x[n, k]} bits, {@code wt[m, k]} bits. */
   public static void denseDots(long[] x, int xOff, int n, int k, long[] wt, int m, float[] dots,
       int dOff) {
+    denseDots(x, xOff, -1, n, k, wt, m, dots, dOff);
+  }
+
+  /** {@link #denseDots} over values in {-1, 0, +1}, the zero mask at {@code zOff} when >= 0. */
+  public static void denseDots(long[] x, int xOff, int zOff, int n, int k, long[] wt, int m,
+      float[] dots, int dOff) {
     int words = words(k);
     for (int b = 0; b < n; b++) {
       for (int oc = 0; oc < m; oc++) {
-        dots[dOff + b * m + oc] = dot(x, xOff + b * words, 0, wt, oc * words, k);
+        dots[dOff + b * m + oc] = zOff < 0 ? dot(x, xOff + b * words, 0, wt, oc * words, k)
+            : dotWithZeros(x, xOff + b * words, 0, zOff - xOff, wt, oc * words, k);
       }
     }
   }
@@ -179,6 +243,43 @@ public final class BinaryReference {
               }
             }
             out[o + i] = any ? acc : 0L;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The zero mask of a max pool over values in {-1, 0, +1} (sign bits from {@link
+   * #bitMaxPool2d}, zero masks at {@code zOff} and {@code outZOff}): the max is 0 when no valid
+   * tap is +1 and some tap is 0, that is every tap is -1 or 0 (the AND of sign OR zero) but not
+   * every tap is -1 (the AND of the signs). Its sign bit is then 0, as the convention needs.
+   */
+  public static void bitMaxPool2dZeros(long[] x, int xOff, int zOff, int n, int c, int h, int w,
+      Window2d win, long[] out, int outOff, int outZOff, int oh, int ow) {
+    int words = words(c);
+    for (int b = 0; b < n; b++) {
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          int o = ((b * oh + oy) * ow + ox) * words;
+          for (int i = 0; i < words; i++) {
+            long notPlus = -1L;
+            boolean any = false;
+            for (int ky = 0; ky < win.kernelH(); ky++) {
+              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
+              if (iy < 0 || iy >= h) {
+                continue;
+              }
+              for (int kx = 0; kx < win.kernelW(); kx++) {
+                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
+                if (ix >= 0 && ix < w) {
+                  int at = ((b * h + iy) * w + ix) * words + i;
+                  notPlus &= x[xOff + at] | x[zOff + at];
+                  any = true;
+                }
+              }
+            }
+            out[outZOff + o + i] = any ? notPlus & ~out[outOff + o + i] : 0L;
           }
         }
       }

@@ -1,6 +1,7 @@
 package org.bnn4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,9 +16,15 @@ final class VectorBinarize {
 
   private VectorBinarize() {}
 
-  static void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
-      int cout, long[] out, int outOff, int b, int from, int to) {
+  /**
+   * Packs positions {@code [from, to)} of image {@code b}; with {@code seeZeros} also returns
+   * whether any input was exactly at its threshold (one more compare per vector), else false.
+   */
+  static boolean binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
+      int cout, long[] out, int outOff, int b, int from, int to, boolean seeZeros) {
     int words = (cout + 63) >>> 6;
+    VectorMask<Float> atThreshold = EIGHT.maskAll(false);
+    boolean anyTail = false;
     {
       int o = outOff + b * hw * words;
       int xb = xOff + b * c * hw;
@@ -32,8 +39,11 @@ final class VectorBinarize {
             long m = 0;
             for (int j = g; j < gEnd; j++) {
               int ci = source == null ? j % c : source[j];
-              long lanes = FloatVector.fromArray(EIGHT, x, xb + ci * hw + p)
-                  .compare(VectorOperators.LT, thresholds[j]).toLong();
+              FloatVector v = FloatVector.fromArray(EIGHT, x, xb + ci * hw + p);
+              long lanes = v.compare(VectorOperators.LT, thresholds[j]).toLong();
+              if (seeZeros) {
+                atThreshold = atThreshold.or(v.compare(VectorOperators.EQ, thresholds[j]));
+              }
               m |= lanes << ((j - g) << 3);
             }
             long t = transpose8x8(m);
@@ -57,11 +67,13 @@ final class VectorBinarize {
           for (int j = wi << 6; j < j1; j++) {
             int ci = source == null ? j % c : source[j];
             word |= x[xb + ci * hw + p] < thresholds[j] ? 1L << (j & 63) : 0L;
+            anyTail |= x[xb + ci * hw + p] == thresholds[j];
           }
           out[o + p * words + wi] = word;
         }
       }
     }
+    return seeZeros && (anyTail || atThreshold.anyTrue());
   }
 
   /** Transposes an 8x8 bit matrix held as byte r = row r, bit c of a byte = column c. */

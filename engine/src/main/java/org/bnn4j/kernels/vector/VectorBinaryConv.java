@@ -404,7 +404,7 @@ final class VectorBinaryConv implements BinaryConvKernel {
 
   @Override
   public int scratchFloats() {
-    return 2 * CHUNK * OCB;
+    return 2 * CHUNK * OCB + OCB; // counts, channel-major dots, one block of corrections
   }
 
   @Override
@@ -415,6 +415,19 @@ final class VectorBinaryConv implements BinaryConvKernel {
   @Override
   public void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
       long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo) {
+    runCorrected(x, xOff, residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff,
+        pixelFrom, pixelTo, null, 0);
+  }
+
+  @Override
+  public boolean supportsCorrection() {
+    return true;
+  }
+
+  @Override
+  public void runCorrected(long[] x, int xOff, float[] residual, int residualOff,
+      float[] yFloats, long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom,
+      int pixelTo, float[] correction, int correctionOff) {
     for (int q0 = pixelFrom; q0 < pixelTo; q0 += CHUNK) {
       int q1 = Math.min(q0 + CHUNK, pixelTo);
       if (bits) {
@@ -438,7 +451,7 @@ final class VectorBinaryConv implements BinaryConvKernel {
           }
           int ocBase = g * mpg + blk * OCB;
           int ocCount = Math.min(OCB, mpg - blk * OCB);
-          dots(q0, q1 - q0, block, scratch, scratchOff);
+          dots(q0, q1 - q0, block, scratch, scratchOff, correction, correctionOff);
           if (bits) {
             toBits(q0, q1 - q0, block, ocBase, ocCount, yWords, yOff, scratch, scratchOff);
           } else {
@@ -523,10 +536,16 @@ final class VectorBinaryConv implements BinaryConvKernel {
   /**
    * Epilogue pass 1: turns the counts of {@code n} positions from {@code q0}, in place, into
    * the float dots that the reference transforms: integer dots with the tap bias and, at border
-   * positions, the padding correction, converted, plus a dense layer's tap bias. For float output
-   * they are then copied channel-major, {@code [slot][CHUNK]} after the counts.
+   * positions, the padding correction, converted, plus the zero correction when given (exact:
+   * both are integers below 2^24), plus a dense layer's tap bias. For float output they are then
+   * copied channel-major, {@code [slot][CHUNK]} after the counts.
    */
-  private void dots(int q0, int n, int block, float[] scratch, int off) {
+  private void dots(int q0, int n, int block, float[] scratch, int off, float[] corr,
+      int corrOff) {
+    int g = block / blocksPerGroup;
+    int ocBase = g * mpg + (block - g * blocksPerGroup) * OCB;
+    int ocCount = Math.min(OCB, mpg - (block - g * blocksPerGroup) * OCB);
+    int cTmp = off + 2 * CHUNK * OCB;
     // OCB is two vectors of ints.
     IntVector base0 = IntVector.fromArray(I, slotDotBase, block * OCB);
     IntVector base1 = IntVector.fromArray(I, slotDotBase, block * OCB + FL);
@@ -549,6 +568,15 @@ final class VectorBinaryConv implements BinaryConvKernel {
       }
       FloatVector d0 = (FloatVector) dot0.convert(VectorOperators.I2F, 0);
       FloatVector d1 = (FloatVector) dot1.convert(VectorOperators.I2F, 0);
+      if (corr != null) {
+        int cb = corrOff + (q0 + i) * m + ocBase;
+        for (int slot = 0; slot < OCB; slot++) {
+          int ch = SLOT_CHANNEL[slot];
+          scratch[cTmp + slot] = ch < ocCount ? corr[cb + ch] : 0f;
+        }
+        d0 = d0.add(FloatVector.fromArray(F, scratch, cTmp));
+        d1 = d1.add(FloatVector.fromArray(F, scratch, cTmp + FL));
+      }
       if (slotDenseBias != null) {
         d0 = d0.add(FloatVector.fromArray(F, slotDenseBias, block * OCB));
         d1 = d1.add(FloatVector.fromArray(F, slotDenseBias, block * OCB + FL));

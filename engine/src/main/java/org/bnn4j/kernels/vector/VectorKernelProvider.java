@@ -63,6 +63,13 @@ public final class VectorKernelProvider implements KernelProvider {
   public void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
       int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
     VectorBinarize.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b,
-        positionFrom, positionTo);
+        positionFrom, positionTo, false);
+  }
+
+  @Override
+  public boolean binarizeSeeingZeros(float[] x, int xOff, int c, int hw, float[] thresholds,
+      int[] source, int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
+    return VectorBinarize.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b,
+        positionFrom, positionTo, true);
   }
 }

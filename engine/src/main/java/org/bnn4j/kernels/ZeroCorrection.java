@@ -1,0 +1,92 @@
+package org.bnn4j.kernels;
+
+/**
+ * The exact correction that turns a binary layer's plain dots into the dots over values in
+ * {-1, 0, +1}, for inputs that met a zero (see {@code ZeroStates}). A zero's sign bit is 0, so
+ * the plain kernel counted it as +1 and added its weight w (+1 or -1) at every tap that reads it;
+ * the exact dot adds 0. Per nonzero word z of the zero mask and per tap and output channel that
+ * reads it, the correction is {@code -(popcount(z) - 2 * popcount(z & w))}.
+ *
+ * <p>Sparse: the cost is proportional to the mask words that hold a zero, so a few zeros cost
+ * next to nothing, and a zero in every word costs about one plain pass (one scalar popcount per
+ * word, output channel and tap). Corrections are integers below 2^24 in magnitude (the layer's
+ * reduction length is checked), so the floats hold them exactly and adding one to a float dot of
+ * the same size is exact.
+ */
+public final class ZeroCorrection {
+  private ZeroCorrection() {}
+
+  /**
+   * True when {@link #image} handles the layer: groups whose channels start on a word (or one
+   * group), as the vector kernel needs too.
+   */
+  public static boolean supports(BinaryConvSpec s) {
+    return s.group() == 1 || (s.c() / s.group()) % 64 == 0;
+  }
+
+  /** Floats of correction per layer run: {@code [n * oh * ow][m]}. */
+  public static long floats(BinaryConvSpec s) {
+    return (long) s.pixels() * s.m();
+  }
+
+  /**
+   * Writes image {@code b}'s corrections, {@code corr[((b * oh + oy) * ow + ox) * m + oc]} from
+   * {@code cOff}, from the zero mask {@code z} of the layer's input (its NHWC layout from
+   * {@code zOff}, batch included). Positions without zeros in their window get 0.
+   */
+  public static void image(BinaryConvSpec s, long[] z, int zOff, int b, float[] corr,
+      int cOff) {
+    int m = s.m();
+    int h = s.h();
+    int w = s.w();
+    int oh = s.oh();
+    int ow = s.ow();
+    int kh = s.win().kernelH();
+    int kw = s.win().kernelW();
+    int sh = s.win().strideH();
+    int sw = s.win().strideW();
+    int pt = s.win().padTop();
+    int pl = s.win().padLeft();
+    int dh = s.win().dilationH();
+    int dw = s.win().dilationW();
+    int group = s.group();
+    int mpg = m / group;
+    int xWords = (s.c() + 63) >>> 6;
+    int wWords = (s.c() / group + 63) >>> 6;
+    long[] wt = s.weights();
+    int o0 = cOff + b * oh * ow * m;
+    java.util.Arrays.fill(corr, o0, o0 + oh * ow * m, 0f);
+    for (int iy = 0; iy < h; iy++) {
+      for (int ix = 0; ix < w; ix++) {
+        int base = zOff + ((b * h + iy) * w + ix) * xWords;
+        for (int i = 0; i < xWords; i++) {
+          long zw = z[base + i];
+          if (zw == 0L) {
+            continue;
+          }
+          int g = group == 1 ? 0 : i / wWords;
+          int wi = i - g * wWords;
+          int zeros = Long.bitCount(zw);
+          for (int ky = 0; ky < kh; ky++) {
+            int ty = iy + pt - ky * dh;
+            if (ty < 0 || ty % sh != 0 || ty / sh >= oh) {
+              continue;
+            }
+            for (int kx = 0; kx < kw; kx++) {
+              int tx = ix + pl - kx * dw;
+              if (tx < 0 || tx % sw != 0 || tx / sw >= ow) {
+                continue;
+              }
+              int o = o0 + ((ty / sh) * ow + tx / sw) * m;
+              int wb = (ky * kw + kx) * wWords + wi;
+              int tapStride = kh * kw * wWords;
+              for (int oc = g * mpg; oc < (g + 1) * mpg; oc++) {
+                corr[o + oc] -= zeros - 2 * Long.bitCount(zw & wt[oc * tapStride + wb]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
