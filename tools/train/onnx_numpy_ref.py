@@ -104,6 +104,10 @@ def run_node(node, env):
         return [np.abs(ins[0])]
     if op == "Relu":
         return [np.maximum(ins[0], 0).astype(ins[0].dtype)]
+    if op == "Clip":
+        lo = ins[1] if len(ins) > 1 and ins[1] is not None else -np.inf
+        hi = ins[2] if len(ins) > 2 and ins[2] is not None else np.inf
+        return [np.minimum(np.maximum(ins[0], lo), hi).astype(ins[0].dtype)]
     if op in ("Add", "Sub", "Mul", "Div"):
         f = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide}[op]
         r = f(ins[0], ins[1])

@@ -239,12 +239,17 @@ class BinaryFixturesTest {
     int firstDebug = g.outputs().size() - expectedSigns.size();
     int i = firstDebug;
     long bitsCompared = 0;
+    long zerosCompared = 0;
     for (Map.Entry<String, List<Integer>> e : expectedSigns.entrySet()) {
       long[] words = exec.outputWords(i++);
       int[] dims = g.typeOf(e.getKey()).dims();
       int channels = dims[1];
       int hw = dims.length == 4 ? dims[2] * dims[3] : 1;
       int wordsPerPos = (channels + 63) >>> 6;
+      // A value that may hold zeros carries its zero mask after the sign words, then one flag
+      // per image (nonzero when that image's mask was written).
+      int signWords = dims[0] * hw * wordsPerPos;
+      boolean withZeros = words.length > signWords;
       int chanBase = 0;
       for (int k : e.getValue()) {
         float[] pre = tensor(data.resolve("sign_input_" + k + ".pb"));
@@ -253,17 +258,20 @@ class BinaryFixturesTest {
           for (int c = 0; c < partC; c++) {
             for (int p = 0; p < hw; p++) {
               float v = pre[(b * partC + c) * hw + p];
-              if (v == 0f) {
-                continue; // sign(0): PyTorch gives 0, bnn4j +1 (documented)
-              }
               int ch = chanBase + c;
-              long word = words[(b * hw + p) * wordsPerPos + (ch >>> 6)];
+              int at = (b * hw + p) * wordsPerPos + (ch >>> 6);
+              long word = words[at];
               boolean negative = (word >>> (ch & 63) & 1L) != 0;
-              if (negative != (v < 0f)) {
+              boolean zero = withZeros && words[2 * signWords + b] != 0L
+                  && (words[signWords + at] >>> (ch & 63) & 1L) != 0;
+              // Three states: torch.sign gives 0 exactly at 0, and then the sign bit is 0.
+              if (zero != (v == 0f) || negative != (v < 0f)) {
                 fail(dir.getFileName() + "/" + mode + " bits '" + e.getKey() + "' [n=" + b
-                    + ", c=" + ch + ", pos=" + p + "]: PyTorch's sign input is " + v);
+                    + ", c=" + ch + ", pos=" + p + "]: PyTorch's sign input is " + v
+                    + ", bnn4j has " + (zero ? "0" : negative ? "-1" : "+1"));
               }
               bitsCompared++;
+              zerosCompared += zero ? 1 : 0;
             }
           }
         }
@@ -272,6 +280,9 @@ class BinaryFixturesTest {
       assertEquals(channels, chanBase, "channels of " + e.getKey());
     }
     assertTrue(bitsCompared > 0);
+    if (dir.getFileName().toString().startsWith("sign0_")) {
+      assertTrue(zerosCompared > 0, "the fixture exists to feed exact zeros to a Sign");
+    }
     exec.release();
   }
 
