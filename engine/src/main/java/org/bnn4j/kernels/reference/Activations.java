@@ -23,17 +23,21 @@ public final class Activations {
     }
   }
 
-  /** {@code y = 1 / (1 + exp(-x))}, computed in double and rounded. */
+  /**
+   * {@code y = 1 / (1 + exp(-x))}, computed in double and rounded. StrictMath here and in tanh
+   * and Softmax: Math's functions may differ by an ulp between the interpreter and compiled
+   * code, and the same input must give the same bits on every call.
+   */
   public static void sigmoid(float[] x, int xOff, float[] y, int yOff, int count) {
     for (int i = 0; i < count; i++) {
-      y[yOff + i] = (float) (1.0 / (1.0 + Math.exp(-(double) x[xOff + i])));
+      y[yOff + i] = (float) (1.0 / (1.0 + StrictMath.exp(-(double) x[xOff + i])));
     }
   }
 
   /** {@code y = tanh(x)}, computed in double and rounded. */
   public static void tanh(float[] x, int xOff, float[] y, int yOff, int count) {
     for (int i = 0; i < count; i++) {
-      y[yOff + i] = (float) Math.tanh(x[xOff + i]);
+      y[yOff + i] = (float) StrictMath.tanh(x[xOff + i]);
     }
   }
 

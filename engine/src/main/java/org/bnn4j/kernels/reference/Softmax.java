@@ -31,11 +31,11 @@ public final class Softmax {
         }
         double sum = 0;
         for (int i = 0; i < len; i++) {
-          sum += Math.exp((double) x[xOff + base + (int) (i * inner)] - max);
+          sum += StrictMath.exp((double) x[xOff + base + (int) (i * inner)] - max);
         }
         for (int i = 0; i < len; i++) {
           int at = base + (int) (i * inner);
-          y[yOff + at] = (float) (Math.exp((double) x[xOff + at] - max) / sum);
+          y[yOff + at] = (float) (StrictMath.exp((double) x[xOff + at] - max) / sum);
         }
       }
     }

@@ -1,17 +1,57 @@
 package org.bnn4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.bnn4j.kernels.FloatDenseKernel;
 
 /**
  * Dense layer as vector dot products along K, four output columns at a time so each load of the
- * input row feeds four FMAs; lanes are reduced once per dot.
+ * input row feeds four FMAs; lanes are reduced once per dot, in a fixed order ({@link #laneSum}).
  */
 final class VectorFloatDense implements FloatDenseKernel {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
+  /** Lane l to l ^ k for k = L/2, L/4, ..., 1: the rounds of {@link #laneSum}. */
+  private static final VectorShuffle<Float>[] HALVES = halves();
+  private static final VectorShuffle<Float> XOR4 = HALVES[Math.max(0, HALVES.length - 3)];
+  private static final VectorShuffle<Float> XOR2 = HALVES[Math.max(0, HALVES.length - 2)];
+  private static final VectorShuffle<Float> XOR1 = HALVES[HALVES.length - 1];
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] halves() {
+    int rounds = Integer.numberOfTrailingZeros(L);
+    VectorShuffle<Float>[] out = new VectorShuffle[Math.max(1, rounds)];
+    for (int r = 0; r < rounds; r++) {
+      int k = L >>> (r + 1);
+      out[r] = VectorShuffle.fromOp(S, l -> l ^ k);
+    }
+    if (rounds == 0) {
+      out[0] = VectorShuffle.iota(S, 0, 1, true);
+    }
+    return out;
+  }
+
+  /**
+   * The sum of v's lanes, pairwise in a fixed order (lane l plus lane l ^ L/2, then ^ L/4, ...).
+   * {@code reduceLanes(ADD)} leaves the order to the implementation: the interpreter and C1 add
+   * the lanes one by one, C2 as a tree, so the same dot changed its last bits once C2 compiled
+   * the kernel. Lane-wise adds and shuffles are exact the same way everywhere.
+   */
+  static float laneSum(FloatVector v) {
+    if (L == 8) {
+      v = v.add(v.rearrange(XOR4));
+      v = v.add(v.rearrange(XOR2));
+      return v.add(v.rearrange(XOR1)).lane(0);
+    }
+    if (L == 1) {
+      return v.lane(0);
+    }
+    for (VectorShuffle<Float> s : HALVES) {
+      v = v.add(v.rearrange(s));
+    }
+    return v.lane(0);
+  }
 
   private final int n;
   private final int k;
@@ -47,10 +87,10 @@ final class VectorFloatDense implements FloatDenseKernel {
           s2 = x.fma(FloatVector.fromArray(S, weights, w2 + p), s2);
           s3 = x.fma(FloatVector.fromArray(S, weights, w3 + p), s3);
         }
-        float d0 = s0.reduceLanes(VectorOperators.ADD);
-        float d1 = s1.reduceLanes(VectorOperators.ADD);
-        float d2 = s2.reduceLanes(VectorOperators.ADD);
-        float d3 = s3.reduceLanes(VectorOperators.ADD);
+        float d0 = laneSum(s0);
+        float d1 = laneSum(s1);
+        float d2 = laneSum(s2);
+        float d3 = laneSum(s3);
         for (int p = kVec; p < k; p++) {
           float x = a[row + p];
           d0 += x * weights[w0 + p];
@@ -71,7 +111,7 @@ final class VectorFloatDense implements FloatDenseKernel {
           s = FloatVector.fromArray(S, a, row + p).fma(FloatVector.fromArray(S, weights, wj + p),
               s);
         }
-        float d = s.reduceLanes(VectorOperators.ADD);
+        float d = laneSum(s);
         for (int p = kVec; p < k; p++) {
           d += a[row + p] * weights[wj + p];
         }
