@@ -49,16 +49,17 @@ public final class BinaryReference {
   public static boolean zeroMask(float[] x, int xOff, int c, int hw, float[] thresholds,
       int[] source, int cout, long[] z, int zOff, int b) {
     int outWords = words(cout);
+    int o = zOff + b * hw * outWords;
+    java.util.Arrays.fill(z, o, o + hw * outWords, 0L);
     boolean any = false;
-    for (int p = 0; p < hw; p++) {
-      int o = zOff + (b * hw + p) * outWords;
-      for (int i = 0; i < outWords; i++) {
-        z[o + i] = 0L;
-      }
-      for (int j = 0; j < cout; j++) {
-        int ci = source == null ? j % c : source[j];
-        if (x[xOff + (b * c + ci) * hw + p] == thresholds[j]) {
-          z[o + (j >>> 6)] |= 1L << (j & 63);
+    // Channel by channel, so that the NCHW input is read in order.
+    for (int j = 0; j < cout; j++) {
+      int xb = xOff + (b * c + (source == null ? j % c : source[j])) * hw;
+      float t = thresholds[j];
+      int wi = o + (j >>> 6);
+      for (int p = 0; p < hw; p++) {
+        if (x[xb + p] == t) {
+          z[wi + p * outWords] |= 1L << (j & 63);
           any = true;
         }
       }

@@ -1,0 +1,130 @@
+package org.bnn4j.bench;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.bnn4j.Model;
+import org.bnn4j.Session;
+import org.bnn4j.SessionOptions;
+import org.bnn4j.format.ZeroStates;
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.kernels.Kernels;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of exact sign(0): ConvLayerBench's binary layer (Binarize, then a 3x3 BinaryConv2d
+ * with float output, batch 1) with the Binarize in each zero mode:
+ * <ul>
+ *   <li>{@code plus}: no {@code zero} attribute, an input at the threshold is +1: the code path
+ *       of every model before exact zeros existed;
+ *   <li>{@code none}: {@code zero = "zero"} (ONNX Sign), an input with no exact zero: Binarize
+ *       also looks for zeros, then the plain kernel runs;
+ *   <li>{@code few}: {@code zero = "zero"}, eight inputs exactly 0: the zero mask is written and
+ *       the sparse correction is added to the dots;
+ *   <li>{@code relu}: {@code zero = "zero"}, every negative input set to 0 (about half), as after
+ *       a ReLU: the worst case of the correction.
+ * </ul>
+ * Setup checks each result exactly against the reference ops.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
+ * ZeroStateBench}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class ZeroStateBench {
+  @Param({"28x28x128"})
+  public String shape;
+
+  @Param({"plus", "none", "few", "relu"})
+  public String zeros;
+
+  @Param({"1"})
+  public int threads;
+
+  private float[][] inputs;
+  private float[][] outputs;
+  private Model model;
+  private Session session;
+
+  static Graph layer(int h, int w, int c, boolean zeroMode) {
+    Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
+    if (zeroMode) {
+      for (OpNode n : g.nodes()) {
+        if (n.name().equals("bin")) {
+          n.set(ZeroStates.ATTRIBUTE, ZeroStates.ZERO);
+        }
+      }
+    }
+    return g;
+  }
+
+  @Setup(Level.Trial)
+  public void setup() {
+    int[] s = BenchModels.parseShape(shape);
+    int h = s[0];
+    int w = s[1];
+    int c = s[2];
+    float[] x = BenchModels.gaussian(new Random(1), c * h * w, 1f);
+    for (int i = 0; i < x.length; i++) {
+      if (x[i] == 0f) {
+        x[i] = 1e-3f; // the thresholds are 0: only the zeros placed below may hit them
+      }
+    }
+    switch (zeros) {
+      case "plus", "none" -> { }
+      case "few" -> {
+        Random rnd = new Random(3);
+        for (int i = 0; i < 8; i++) {
+          x[rnd.nextInt(x.length)] = 0f;
+        }
+      }
+      case "relu" -> {
+        for (int i = 0; i < x.length; i++) {
+          x[i] = Math.max(0f, x[i]);
+        }
+      }
+      default -> throw new IllegalArgumentException("zeros " + zeros);
+    }
+    boolean zeroMode = !zeros.equals("plus");
+    inputs = new float[][] {x};
+    outputs = new float[][] {new float[c * h * w]};
+    model = Model.fromGraph(layer(h, w, c, zeroMode));
+    session = model.newSession(SessionOptions.defaults().withThreads(threads));
+    session.run(inputs, outputs);
+    BenchModels.checkExact("binary " + shape + " zeros " + zeros,
+        BenchModels.reference(layer(h, w, c, zeroMode), x), outputs[0]);
+    System.out.println("kernels: " + Kernels.provider().name());
+    long until = System.nanoTime() + 1_500_000_000L;
+    while (System.nanoTime() < until) {
+      session.run(inputs, outputs);
+    }
+  }
+
+  @Benchmark
+  public float[] layer() {
+    session.run(inputs, outputs);
+    return outputs[0];
+  }
+
+  @TearDown(Level.Trial)
+  public void close() {
+    session.close();
+    model.close();
+  }
+}
