@@ -24,18 +24,19 @@ public final class ZeroCorrection {
     return s.group() == 1 || (s.c() / s.group()) % 64 == 0;
   }
 
-  /** Floats of correction per layer run: {@code [n * oh * ow][m]}. */
-  public static long floats(BinaryConvSpec s) {
-    return (long) s.pixels() * s.m();
+  /** Floats of correction per layer run: {@code n * oh * ow} positions of {@code stride}. */
+  public static long floats(BinaryConvSpec s, int stride) {
+    return (long) s.pixels() * stride;
   }
 
   /**
-   * Writes image {@code b}'s corrections, {@code corr[((b * oh + oy) * ow + ox) * m + oc]} from
-   * {@code cOff}, from the zero mask {@code z} of the layer's input (its NHWC layout from
-   * {@code zOff}, batch included). Positions without zeros in their window get 0.
+   * Writes image {@code b}'s corrections, {@code corr[((b * oh + oy) * ow + ox) * stride +
+   * index[oc]]} from {@code cOff} (the layout the kernel reads, see {@link
+   * BinaryConvKernel#correctionIndex}), from the zero mask {@code z} of the layer's input (its
+   * NHWC layout from {@code zOff}, batch included). Everything else in the image's rows is 0.
    */
   public static void image(BinaryConvSpec s, long[] z, int zOff, int b, float[] corr,
-      int cOff) {
+      int cOff, int[] index, int stride) {
     int m = s.m();
     int h = s.h();
     int w = s.w();
@@ -54,8 +55,8 @@ public final class ZeroCorrection {
     int xWords = (s.c() + 63) >>> 6;
     int wWords = (s.c() / group + 63) >>> 6;
     long[] wt = s.weights();
-    int o0 = cOff + b * oh * ow * m;
-    java.util.Arrays.fill(corr, o0, o0 + oh * ow * m, 0f);
+    int o0 = cOff + b * oh * ow * stride;
+    java.util.Arrays.fill(corr, o0, o0 + oh * ow * stride, 0f);
     for (int iy = 0; iy < h; iy++) {
       for (int ix = 0; ix < w; ix++) {
         int base = zOff + ((b * h + iy) * w + ix) * xWords;
@@ -77,11 +78,11 @@ public final class ZeroCorrection {
               if (tx < 0 || tx % sw != 0 || tx / sw >= ow) {
                 continue;
               }
-              int o = o0 + ((ty / sh) * ow + tx / sw) * m;
+              int o = o0 + ((ty / sh) * ow + tx / sw) * stride;
               int wb = (ky * kw + kx) * wWords + wi;
               int tapStride = kh * kw * wWords;
               for (int oc = g * mpg; oc < (g + 1) * mpg; oc++) {
-                corr[o + oc] -= zeros - 2 * Long.bitCount(zw & wt[oc * tapStride + wb]);
+                corr[o + index[oc]] -= zeros - 2 * Long.bitCount(zw & wt[oc * tapStride + wb]);
               }
             }
           }

@@ -314,10 +314,15 @@ public final class FastOps extends ReferenceOps {
   private static Op zeroAwareConv(OpContext ctx, BinaryConvSpec spec, BinaryConvKernel kernel,
       Operand x, Operand staging, Parallelism.RangeTask plain, Operand input, Operand residual,
       Operand y, boolean bits, Operand scratch, int perWorker, int grain) {
-    Operand corr = ctx.scratchFloats(Math.toIntExact(ZeroCorrection.floats(spec)));
+    int stride = kernel.correctionStride();
+    int[] index = new int[spec.m()];
+    for (int oc = 0; oc < index.length; oc++) {
+      index[oc] = kernel.correctionIndex(oc);
+    }
+    Operand corr = ctx.scratchFloats(Math.toIntExact(ZeroCorrection.floats(spec, stride)));
     int n = spec.n();
     int pixels = spec.pixels();
-    int imagePixels = spec.oh() * spec.ow() * spec.m();
+    int imagePixels = spec.oh() * spec.ow() * stride;
     Parallelism.RangeTask corrected = (from, to, worker, img, arena, words) ->
         kernel.runCorrected(input.words(words), input.offset(),
             residual == null ? null : residual.floats(arena),
@@ -339,7 +344,8 @@ public final class FastOps extends ReferenceOps {
       float[] ca = corr.floats(arena);
       for (int b = 0; b < n; b++) {
         if (words[x.zeroFlagOffset() + b] != 0L) {
-          ZeroCorrection.image(spec, words, x.zeroMaskOffset(), b, ca, corr.offset());
+          ZeroCorrection.image(spec, words, x.zeroMaskOffset(), b, ca, corr.offset(), index,
+              stride);
         } else {
           int o = corr.offset() + b * imagePixels;
           java.util.Arrays.fill(ca, o, o + imagePixels, 0f);

@@ -404,7 +404,7 @@ final class VectorBinaryConv implements BinaryConvKernel {
 
   @Override
   public int scratchFloats() {
-    return 2 * CHUNK * OCB + OCB; // counts, channel-major dots, one block of corrections
+    return 2 * CHUNK * OCB; // counts, then channel-major dots
   }
 
   @Override
@@ -422,6 +422,19 @@ final class VectorBinaryConv implements BinaryConvKernel {
   @Override
   public boolean supportsCorrection() {
     return true;
+  }
+
+  /** Corrections are laid out as the epilogue reads dots: per position, blocks in slot order. */
+  @Override
+  public int correctionStride() {
+    return group * blocksPerGroup * OCB;
+  }
+
+  @Override
+  public int correctionIndex(int channel) {
+    int g = channel / mpg;
+    int local = channel - g * mpg;
+    return (g * blocksPerGroup + local / OCB) * OCB + CHANNEL_SLOT[local % OCB];
   }
 
   @Override
@@ -542,10 +555,7 @@ final class VectorBinaryConv implements BinaryConvKernel {
    */
   private void dots(int q0, int n, int block, float[] scratch, int off, float[] corr,
       int corrOff) {
-    int g = block / blocksPerGroup;
-    int ocBase = g * mpg + (block - g * blocksPerGroup) * OCB;
-    int ocCount = Math.min(OCB, mpg - (block - g * blocksPerGroup) * OCB);
-    int cTmp = off + 2 * CHUNK * OCB;
+    int cStride = group * blocksPerGroup * OCB;
     // OCB is two vectors of ints.
     IntVector base0 = IntVector.fromArray(I, slotDotBase, block * OCB);
     IntVector base1 = IntVector.fromArray(I, slotDotBase, block * OCB + FL);
@@ -569,13 +579,9 @@ final class VectorBinaryConv implements BinaryConvKernel {
       FloatVector d0 = (FloatVector) dot0.convert(VectorOperators.I2F, 0);
       FloatVector d1 = (FloatVector) dot1.convert(VectorOperators.I2F, 0);
       if (corr != null) {
-        int cb = corrOff + (q0 + i) * m + ocBase;
-        for (int slot = 0; slot < OCB; slot++) {
-          int ch = SLOT_CHANNEL[slot];
-          scratch[cTmp + slot] = ch < ocCount ? corr[cb + ch] : 0f;
-        }
-        d0 = d0.add(FloatVector.fromArray(F, scratch, cTmp));
-        d1 = d1.add(FloatVector.fromArray(F, scratch, cTmp + FL));
+        int cb = corrOff + (q0 + i) * cStride + block * OCB;
+        d0 = d0.add(FloatVector.fromArray(F, corr, cb));
+        d1 = d1.add(FloatVector.fromArray(F, corr, cb + FL));
       }
       if (slotDenseBias != null) {
         d0 = d0.add(FloatVector.fromArray(F, slotDenseBias, block * OCB));
