@@ -32,8 +32,12 @@ public final class BinaryLoweringPass implements GraphPass {
     return "lower-binary";
   }
 
-  /** Where the bits feeding a binary layer come from: Binarize of {@code x} with thresholds. */
-  private record BitSource(String key, String x, float[] thresholds, ValueType xType) {}
+  /**
+   * Where the bits feeding a binary layer come from: Binarize of {@code x} with thresholds;
+   * {@code zero} is the Binarize's zero mode (ONNX Sign: an input at the threshold is 0).
+   */
+  private record BitSource(String key, String x, float[] thresholds, ValueType xType,
+      String zero) {}
 
   @Override
   public void apply(Graph g, List<String> log) {
@@ -121,7 +125,7 @@ public final class BinaryLoweringPass implements GraphPass {
         System.arraycopy(part.thresholds, 0, joined, all.length, part.thresholds.length);
         all = joined;
       }
-      return x == null ? null : new BitSource(value, x, all, xType);
+      return x == null ? null : new BitSource(value, x, all, xType, ZeroStates.ZERO);
     }
     return null;
   }
@@ -156,10 +160,10 @@ public final class BinaryLoweringPass implements GraphPass {
             t[i] = -t[i];
           }
         }
-        return new BitSource(sign.output(0), x, t, xt);
+        return new BitSource(sign.output(0), x, t, xt, ZeroStates.ZERO);
       }
     }
-    return new BitSource(sign.output(0), v, new float[c], vt);
+    return new BitSource(sign.output(0), v, new float[c], vt, ZeroStates.ZERO);
   }
 
   /** The Binarize output for a source, creating the node on first use. */
@@ -174,8 +178,11 @@ public final class BinaryLoweringPass implements GraphPass {
         new int[] {s.thresholds.length}, s.thresholds);
     OpNode b = new OpNode(g.freshName(s.key + "_binarize"), OpType.BINARIZE,
         List.of(s.x, thr), List.of(out));
-    // ONNX Sign(0) is 0: an input exactly at the threshold takes the third state.
-    b.set(ZeroStates.ATTRIBUTE, ZeroStates.ZERO);
+    // ONNX Sign(0) is 0: an input exactly at the threshold takes the third state. Sources with
+    // +1 there (QONNX BipolarQuant) leave the attribute out, which means "plus".
+    if (!ZeroStates.PLUS.equals(s.zero)) {
+      b.set(ZeroStates.ATTRIBUTE, s.zero);
+    }
     int[] dims = s.xType.dims();
     dims[1] = s.thresholds.length;
     g.types().put(out, ValueType.bits(dims));
