@@ -278,4 +278,18 @@ class ShapeInferenceTest {
     OpNode two = new OpNode("n", OpType.RELU, List.of("x"), List.of("y", "z"));
     assertThrows(ModelFormatException.class, () -> ShapeInference.infer(g, two));
   }
+
+  @Test
+  void binarizeZeroModeIsPlusOrZero() {
+    Graph g = graph("x", 1, 3, 2, 2);
+    constant(g, "t", 3);
+    assertArrayEquals(new int[] {1, 3, 2, 2}, infer(g, node(OpType.BINARIZE, List.of("x", "t"))));
+    assertArrayEquals(new int[] {1, 3, 2, 2},
+        infer(g, node(OpType.BINARIZE, List.of("x", "t"), "zero", "zero")));
+    assertArrayEquals(new int[] {1, 3, 2, 2},
+        infer(g, node(OpType.BINARIZE, List.of("x", "t"), "zero", "plus")));
+    String m = assertThrows(ModelFormatException.class, () -> infer(g,
+        node(OpType.BINARIZE, List.of("x", "t"), "zero", "minus"))).getMessage();
+    assertTrue(m.contains("zero") && m.contains("minus"), m);
+  }
 }
