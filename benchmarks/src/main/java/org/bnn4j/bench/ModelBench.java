@@ -105,8 +105,8 @@ public class ModelBench {
       throw new IllegalStateException(model + ": bnn4j and ONNX Runtime differ, relative L2 "
           + rel);
     }
-    System.out.println(model + ": " + ModelInternals.graph(bnn).nodes().size() + " bnn4j nodes, relative L2"
-        + " vs ORT " + rel);
+    System.out.println(model + ": " + ModelInternals.graph(bnn).nodes().size()
+        + " bnn4j nodes, relative L2 vs ORT " + rel);
     if (impl.equals("onnxruntime")) {
       session.close();
       bnn.close();
