@@ -15,6 +15,7 @@ import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.proto.ModelMetadata;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.FastOps;
 
@@ -37,6 +38,21 @@ import org.bnn4j.runtime.FastOps;
  * from being created; sessions already created keep working until they are closed.
  */
 public final class Model implements AutoCloseable {
+  static {
+    // bnn4j's own tools reach graph() and fromGraph() through this internal bridge.
+    ModelInternals.install(new ModelInternals.Bridge() {
+      @Override
+      public Graph graph(Model model) {
+        return model.graph();
+      }
+
+      @Override
+      public Model fromGraph(Graph graph, ModelOptions options) {
+        return Model.fromGraph(graph, options);
+      }
+    });
+  }
+
   private final Graph graph;
   private final CompiledGraph compiled;
   private final List<String> inputNames;
@@ -56,7 +72,14 @@ public final class Model implements AutoCloseable {
     this.outputNames = List.copyOf(graph.outputs());
   }
 
-  /** Loads a .bnn or ONNX model file with default options. */
+  /**
+   * Loads a .bnn or ONNX model file with default options.
+   *
+   * @param path the model file
+   * @return the loaded model
+   * @throws ModelFormatException when the file cannot be read, is malformed or is over a limit
+   * @throws UnsupportedModelException when it uses something bnn4j does not run
+   */
   public static Model load(Path path) {
     return load(path, ModelOptions.defaults());
   }
@@ -64,6 +87,9 @@ public final class Model implements AutoCloseable {
   /**
    * Loads a .bnn or ONNX model file.
    *
+   * @param path the model file
+   * @param options load options
+   * @return the loaded model
    * @throws ModelFormatException when the file cannot be read (naming the path), is malformed or
    *     is over a limit
    * @throws UnsupportedModelException when it uses something bnn4j does not run
@@ -80,7 +106,14 @@ public final class Model implements AutoCloseable {
     return load(bytes, options);
   }
 
-  /** Loads a .bnn or ONNX model from its bytes with default options. */
+  /**
+   * Loads a .bnn or ONNX model from its bytes with default options.
+   *
+   * @param bytes the model file's content, not kept
+   * @return the loaded model
+   * @throws ModelFormatException when the model is malformed or over a limit
+   * @throws UnsupportedModelException when it uses something bnn4j does not run
+   */
   public static Model load(byte[] bytes) {
     return load(bytes, ModelOptions.defaults());
   }
@@ -88,6 +121,9 @@ public final class Model implements AutoCloseable {
   /**
    * Loads a .bnn or ONNX model from its bytes, which are not kept.
    *
+   * @param bytes the model file's content
+   * @param options load options
+   * @return the loaded model
    * @throws ModelFormatException when the model is malformed or over a limit
    * @throws UnsupportedModelException when it uses something bnn4j does not run
    */
@@ -109,7 +145,16 @@ public final class Model implements AutoCloseable {
     return new Model(g);
   }
 
-  /** Loads a .bnn or ONNX model from a stream with default options. */
+  /**
+   * Loads a .bnn or ONNX model from a stream with default options; see {@link
+   * #load(InputStream, ModelOptions)}.
+   *
+   * @param in the model file's content, read to its end and not closed
+   * @return the loaded model
+   * @throws ModelFormatException when the stream cannot be read, the model is malformed or over a
+   *     limit
+   * @throws UnsupportedModelException when it uses something bnn4j does not run
+   */
   public static Model load(InputStream in) {
     return load(in, ModelOptions.defaults());
   }
@@ -118,6 +163,9 @@ public final class Model implements AutoCloseable {
    * Loads a .bnn or ONNX model, reading the stream to its end. The stream is not closed: the
    * caller owns it.
    *
+   * @param in the model file's content
+   * @param options load options
+   * @return the loaded model
    * @throws ModelFormatException when the stream cannot be read, the model is malformed or over a
    *     limit
    * @throws UnsupportedModelException when it uses something bnn4j does not run
@@ -140,7 +188,7 @@ public final class Model implements AutoCloseable {
   }
 
   /** A model from an in-memory graph, validated with the default limits. */
-  public static Model fromGraph(Graph graph) {
+  static Model fromGraph(Graph graph) {
     return fromGraph(graph, ModelOptions.defaults());
   }
 
@@ -151,7 +199,7 @@ public final class Model implements AutoCloseable {
    * @throws ModelFormatException when the graph is malformed or over a limit
    * @throws UnsupportedModelException when it uses something bnn4j does not run
    */
-  public static Model fromGraph(Graph graph, ModelOptions options) {
+  static Model fromGraph(Graph graph, ModelOptions options) {
     Objects.requireNonNull(graph, "graph");
     Objects.requireNonNull(options, "options");
     GraphValidator.validate(graph, options.limits());
@@ -163,12 +211,12 @@ public final class Model implements AutoCloseable {
     return e.getClass().getSimpleName() + (m == null ? "" : " (" + m + ")");
   }
 
-  /** Graph input names, in order. */
+  /** {@return the graph's input names, in order} */
   public List<String> inputNames() {
     return inputNames;
   }
 
-  /** Graph output names, in order. */
+  /** {@return the graph's output names, in order} */
   public List<String> outputNames() {
     return outputNames;
   }
@@ -176,6 +224,8 @@ public final class Model implements AutoCloseable {
   /**
    * The static shape of an input, a copy.
    *
+   * @param name an input name, one of {@link #inputNames()}
+   * @return its dims
    * @throws IllegalArgumentException when there is no input of that name
    */
   public int[] inputShape(String name) {
@@ -189,6 +239,8 @@ public final class Model implements AutoCloseable {
   /**
    * The static shape of an output, a copy.
    *
+   * @param name an output name, one of {@link #outputNames()}
+   * @return its dims
    * @throws IllegalArgumentException when there is no output of that name
    */
   public int[] outputShape(String name) {
@@ -199,22 +251,27 @@ public final class Model implements AutoCloseable {
     return graph.typeOf(name).dims();
   }
 
-  /** The model's metadata: name, producer, input preprocessing, labels. */
+  /** {@return the model's metadata: name, producer, input preprocessing, labels} */
   public ModelMetadata metadata() {
     return graph.metadata();
   }
 
   /** The validated graph. For reading only: changing it is not supported and breaks the model. */
-  public Graph graph() {
+  Graph graph() {
     return graph;
   }
 
-  /** Bytes of working memory each session allocates for its arenas. */
+  /** {@return the bytes of working memory each session allocates for its arenas} */
   public long sessionMemoryBytes() {
     return 4L * compiled.floatArenaSize() + 8L * compiled.wordArenaSize();
   }
 
-  /** A new session with default options. */
+  /**
+   * A new session with default options; see {@link #newSession(SessionOptions)}.
+   *
+   * @return the session, to be closed by the caller
+   * @throws IllegalStateException when the model is closed
+   */
   public Session newSession() {
     return newSession(SessionOptions.defaults());
   }
@@ -222,6 +279,8 @@ public final class Model implements AutoCloseable {
   /**
    * A new session, with its working memory allocated now. Use one session per thread.
    *
+   * @param options session options
+   * @return the session, to be closed by the caller
    * @throws IllegalStateException when the model is closed
    */
   public Session newSession(SessionOptions options) {

@@ -13,17 +13,22 @@ public final class ModelOptions {
     this.limits = limits;
   }
 
-  /** Default options: {@link Limits#DEFAULT}. */
+  /** {@return the default options: {@link Limits#DEFAULT}} */
   public static ModelOptions defaults() {
     return DEFAULTS;
   }
 
-  /** Resource limits checked while loading (file size, node count, tensor sizes). */
+  /** {@return the resource limits checked while loading (file size, node count, tensor sizes)} */
   public Limits limits() {
     return limits;
   }
 
-  /** A copy with other limits. */
+  /**
+   * A copy with other limits.
+   *
+   * @param limits the limits to check while loading
+   * @return the new options
+   */
   public ModelOptions withLimits(Limits limits) {
     return new ModelOptions(Objects.requireNonNull(limits, "limits"));
   }

@@ -93,6 +93,8 @@ public final class Session implements AutoCloseable {
   /**
    * Runs a model with exactly one input and one output.
    *
+   * @param input the input tensor, of the input's shape
+   * @return the output tensor
    * @throws InvalidInputException when the model does not have exactly one input and one
    *     output, or the tensor has the wrong shape
    * @throws IllegalStateException when the session is closed
@@ -113,6 +115,8 @@ public final class Session implements AutoCloseable {
    * many as {@link Model#inputShape} says) and {@code outputs[i]} receives output i's. For
    * servers that reuse buffers; results equal {@link #run(Map)}'s.
    *
+   * @param inputs one array per model input, in {@link Model#inputNames()} order
+   * @param outputs one array per model output, in {@link Model#outputNames()} order, filled
    * @throws InvalidInputException when an array count or length does not match the model
    * @throws IllegalStateException when the session is closed
    */
@@ -168,17 +172,19 @@ public final class Session implements AutoCloseable {
     return sb.append(']').toString();
   }
 
-  /** The model this session runs. */
+  /** {@return the model this session runs} */
   public Model model() {
     open();
     return model;
   }
 
+  /** {@return the options this session was created with} */
   public SessionOptions options() {
     open();
     return options;
   }
 
+  /** {@return whether {@link #close()} has been called} */
   public boolean isClosed() {
     return executor == null;
   }

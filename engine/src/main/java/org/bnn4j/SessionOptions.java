@@ -11,7 +11,7 @@ public final class SessionOptions {
     this.threads = threads;
   }
 
-  /** Default options: as many threads as the JVM has processors. */
+  /** {@return the default options: as many threads as the JVM has processors} */
   public static SessionOptions defaults() {
     return DEFAULTS;
   }
@@ -20,6 +20,8 @@ public final class SessionOptions {
    * Threads one inference may use: the binary convolutions split their output positions over a
    * shared pool of daemon workers (at most one per processor), the caller's thread included.
    * Results are identical for any count.
+   *
+   * @return the thread count, at least 1
    */
   public int threads() {
     return threads;
@@ -28,6 +30,8 @@ public final class SessionOptions {
   /**
    * A copy with another thread count.
    *
+   * @param threads threads one inference may use, the caller's included; see {@link #threads()}
+   * @return the new options
    * @throws IllegalArgumentException when {@code threads < 1}
    */
   public SessionOptions withThreads(int threads) {

@@ -20,6 +20,9 @@ public final class Tensor {
    * A tensor of the given shape holding a copy of {@code data}. A shape of no dims is a scalar
    * (one element).
    *
+   * @param data the values, row-major; copied
+   * @param dims the shape
+   * @return the tensor
    * @throws IllegalArgumentException when a dim is negative or the element count is not {@code
    *     data.length}
    */
@@ -34,7 +37,12 @@ public final class Tensor {
     return new Tensor(data.clone(), dims.clone());
   }
 
-  /** A tensor of zeros. */
+  /**
+   * A tensor of zeros.
+   *
+   * @param dims the shape
+   * @return the tensor
+   */
   public static Tensor zeros(int... dims) {
     long n = elementCount(dims);
     if (n > Integer.MAX_VALUE - 8) {
@@ -63,31 +71,42 @@ public final class Tensor {
     return n;
   }
 
-  /** The dims, a copy. */
+  /** {@return the dims, a copy} */
   public int[] shape() {
     return shape.clone();
   }
 
+  /** {@return the number of dims} */
   public int rank() {
     return shape.length;
   }
 
-  /** Number of elements. */
+  /** {@return the number of elements} */
   public long size() {
     return data.length;
   }
 
-  /** A copy of the data, row-major. */
+  /** {@return a copy of the data, row-major} */
   public float[] toFloatArray() {
     return data.clone();
   }
 
-  /** Copies the data into {@code dst} from {@code offset}. */
+  /**
+   * Copies the data into {@code dst} from {@code offset}.
+   *
+   * @param dst the array to fill
+   * @param offset where in {@code dst} the first element goes
+   */
   public void copyTo(float[] dst, int offset) {
     System.arraycopy(data, 0, dst, offset, data.length);
   }
 
-  /** The element at a full index, one coordinate per dim. */
+  /**
+   * The element at a full index.
+   *
+   * @param idx one coordinate per dim
+   * @return the element
+   */
   public float get(int... idx) {
     if (idx.length != shape.length) {
       throw new IndexOutOfBoundsException("index " + Arrays.toString(idx) + " has "

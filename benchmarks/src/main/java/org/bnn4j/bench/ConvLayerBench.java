@@ -12,6 +12,7 @@ import org.bnn4j.Model;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.kernels.Kernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -79,7 +80,7 @@ public class ConvLayerBench {
     switch (impl) {
       case "binary" -> {
         Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
-        model = Model.fromGraph(g);
+        model = ModelInternals.fromGraph(g);
         session = model.newSession(SessionOptions.defaults().withThreads(threads));
         session.run(inputs, outputs);
         BenchModels.checkExact("binary " + shape, BenchModels.reference(
@@ -89,7 +90,7 @@ public class ConvLayerBench {
       }
       case "float" -> {
         float[][] weights = BenchModels.floatConvWeights(c, 3);
-        model = Model.fromGraph(BenchModels.floatConvLayer(h, w, c, weights));
+        model = ModelInternals.fromGraph(BenchModels.floatConvLayer(h, w, c, weights));
         session = model.newSession(SessionOptions.defaults().withThreads(threads));
         session.run(inputs, outputs);
         BenchModels.checkClose("float " + shape, BenchModels.reference(

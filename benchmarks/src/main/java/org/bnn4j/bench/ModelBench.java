@@ -19,6 +19,7 @@ import org.bnn4j.format.onnx.proto.ModelProto;
 import org.bnn4j.format.onnx.proto.NodeProto;
 import org.bnn4j.format.onnx.proto.OperatorSetIdProto;
 import org.bnn4j.format.onnx.proto.TensorProto;
+import org.bnn4j.internal.ModelInternals;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -104,8 +105,8 @@ public class ModelBench {
       throw new IllegalStateException(model + ": bnn4j and ONNX Runtime differ, relative L2 "
           + rel);
     }
-    System.out.println(model + ": " + bnn.graph().nodes().size() + " bnn4j nodes, relative L2"
-        + " vs ORT " + rel);
+    System.out.println(model + ": " + ModelInternals.graph(bnn).nodes().size()
+        + " bnn4j nodes, relative L2 vs ORT " + rel);
     if (impl.equals("onnxruntime")) {
       session.close();
       bnn.close();

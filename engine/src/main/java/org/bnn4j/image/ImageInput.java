@@ -61,6 +61,9 @@ public final class ImageInput {
   /**
    * Reads, decodes and preprocesses an image file; see the class comment.
    *
+   * @param path the image file
+   * @param spec the model input it is for
+   * @param limits the file size and pixel limits
    * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
    * @throws InvalidInputException when the file cannot be read or is not an image the spec fits
    */
@@ -87,6 +90,9 @@ public final class ImageInput {
   /**
    * Decodes and preprocesses an image held in memory; see the class comment.
    *
+   * @param bytes the image file's content
+   * @param spec the model input it is for
+   * @param limits the file size and pixel limits
    * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
    * @throws InvalidInputException when the bytes are not an image the spec fits
    */
@@ -94,7 +100,16 @@ public final class ImageInput {
     return load(bytes, "image", spec, limits);
   }
 
-  /** As {@link #load(byte[], InputSpec, Limits)}, naming the image {@code name} in errors. */
+  /**
+   * As {@link #load(byte[], InputSpec, Limits)}, naming the image {@code name} in errors.
+   *
+   * @param bytes the image file's content
+   * @param name what error messages call the image
+   * @param spec the model input it is for
+   * @param limits the file size and pixel limits
+   * @return a new [1, C, H, W] tensor
+   * @throws InvalidInputException when the bytes are not an image the spec fits
+   */
   public static Tensor load(byte[] bytes, String name, InputSpec spec, Limits limits) {
     Objects.requireNonNull(bytes, "bytes");
     Objects.requireNonNull(name, "name");

@@ -34,6 +34,7 @@ import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.OnnxImporter;
 import org.bnn4j.format.onnx.OnnxTensors;
 import org.bnn4j.format.proto.DataType;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.Executor;
 import org.junit.jupiter.api.DynamicTest;
@@ -131,7 +132,7 @@ class BinaryFixturesTest {
     // Through the file format and back, as a user would deploy it.
     Graph loaded = ModelCodec.decode(ModelCodec.encode(g), Limits.DEFAULT);
     Path data = dir.resolve("test_data_set_0");
-    try (Model m = Model.fromGraph(loaded); Session s = m.newSession()) {
+    try (Model m = ModelInternals.fromGraph(loaded); Session s = m.newSession()) {
       Map<String, Tensor> in = new LinkedHashMap<>();
       in.put(m.inputNames().get(0), Tensor.of(tensor(data.resolve("input_0.pb")),
           m.inputShape(m.inputNames().get(0))));

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnn4j.Model;
 import org.bnn4j.format.ModelStats;
+import org.bnn4j.internal.ModelInternals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -28,7 +29,7 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     try (Model m = Model.load(model)) {
       PrintWriter out = spec.commandLine().getOut();
-      out.print(ModelStats.of(m.graph()).toTable(m.metadata()));
+      out.print(ModelStats.of(ModelInternals.graph(m)).toTable(m.metadata()));
       out.flush();
     }
     return 0;
