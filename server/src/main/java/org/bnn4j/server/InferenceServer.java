@@ -104,6 +104,20 @@ public final class InferenceServer implements AutoCloseable {
     return models.keySet();
   }
 
+  /** Inference requests finished so far over every model: answered, and failed. */
+  public record RequestCounts(long answered, long failed) {}
+
+  /** How many inference requests (REST infer and classify, gRPC ModelInfer) have finished. */
+  public RequestCounts requestCounts() {
+    long all = 0;
+    long failed = 0;
+    for (ServedModel m : models.values()) {
+      all += m.metrics.requests();
+      failed += m.metrics.failures();
+    }
+    return new RequestCounts(all - failed, failed);
+  }
+
   ServerConfig config() {
     return config;
   }

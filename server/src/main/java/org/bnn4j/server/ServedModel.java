@@ -55,6 +55,11 @@ final class ServedModel {
   private volatile boolean accepting = true;
 
   ServedModel(String name, Model model, ServerConfig config) {
+    this(name, model, config, true);
+  }
+
+  /** With {@code startWorkers} false nothing drains the queue: for tests of a full queue. */
+  ServedModel(String name, Model model, ServerConfig config, boolean startWorkers) {
     this.name = name;
     this.model = model;
     this.inputNames = model.inputNames();
@@ -84,7 +89,9 @@ final class ServedModel {
       Session s = sessions[w];
       workers[w] = Thread.ofPlatform().daemon().name("bnn4j-" + name + "-worker-" + w)
           .unstarted(() -> work(s));
-      workers[w].start();
+      if (startWorkers) {
+        workers[w].start();
+      }
     }
   }
 

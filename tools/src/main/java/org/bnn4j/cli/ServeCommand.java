@@ -120,7 +120,9 @@ final class ServeCommand implements Callable<Integer> {
         // Straight to stderr: the logging system may already be closing down by now.
         System.err.println("bnn4j serve: shutting down, finishing accepted requests");
         s.shutdown();
-        System.err.println("bnn4j serve: stopped");
+        InferenceServer.RequestCounts n = s.requestCounts();
+        System.err.println("bnn4j serve: stopped; inference requests answered " + n.answered()
+            + ", failed " + n.failed());
       }
       System.out.flush();
       System.err.flush();
