@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bnn4j.Model;
 import org.bnn4j.server.grpc.GRPCInferenceServiceGrpc;
 import org.bnn4j.server.grpc.GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub;
@@ -45,7 +44,7 @@ class GrpcApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Logger.getLogger("org.bnn4j.server.access").setLevel(Level.OFF);
+    InferenceServer.ACCESS.setLevel(Level.OFF); // the tests make thousands of requests
     model = ServerTestSupport.mnist();
     server = InferenceServer.start(Map.of("mnist", model), ServerConfig.defaults()
         .withPorts(0, 0).withWorkers(2).withMaxBodyBytes(MAX_MESSAGE));

@@ -18,7 +18,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bnn4j.Model;
 import org.bnn4j.server.grpc.GRPCInferenceServiceGrpc;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +43,7 @@ class LoadTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Logger.getLogger("org.bnn4j.server.access").setLevel(Level.OFF);
+    InferenceServer.ACCESS.setLevel(Level.OFF); // the tests make thousands of requests
     model = ServerTestSupport.mnist();
     server = InferenceServer.start(Map.of("mnist", model),
         ServerConfig.defaults().withPorts(0, 0));

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.bnn4j.Model;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +33,7 @@ class RestApiTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Logger.getLogger("org.bnn4j.server.access").setLevel(Level.OFF);
+    InferenceServer.ACCESS.setLevel(Level.OFF); // the tests make thousands of requests
     model = ServerTestSupport.mnist();
     server = InferenceServer.start(Map.of("mnist", model), ServerConfig.defaults()
         .withPorts(0, -1).withWorkers(2).withBatching(4, Duration.ofMillis(1))

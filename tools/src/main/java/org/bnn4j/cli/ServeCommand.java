@@ -32,6 +32,8 @@ import picocli.CommandLine.Spec;
     })
 final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = Logger.getLogger("org.bnn4j.server");
+  /** Held here so that a level set on it sticks (the logging system holds loggers weakly). */
+  private static final Logger ACCESS = Logger.getLogger("org.bnn4j.server.access");
 
   /** Name of the bundled model when no --model is given. */
   static final String BUNDLED_NAME = "mnist";
@@ -103,7 +105,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServerConfig config = config(); // usage errors first, before the hook below exists
     if (!accessLog) {
-      Logger.getLogger("org.bnn4j.server.access").setLevel(Level.OFF);
+      ACCESS.setLevel(Level.OFF);
     }
     // SIGTERM and Ctrl-C run shutdown hooks, after which the JVM would exit with 143. The hook
     // drains the server (if it got as far as starting) and halt(0) reports the clean stop.
