@@ -193,7 +193,16 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
       requested.add(o.getName());
     }
     int[] outs = InferenceServer.selectOutputs(m, requested);
-    float[][] outputs = m.infer(m.orderInputs(inputs), server.deadline(start));
+    long deadline = server.deadline(start);
+    io.grpc.Deadline clientDeadline = io.grpc.Context.current().getDeadline();
+    if (clientDeadline != null) {
+      // The client's own deadline, when sooner: no point computing an answer nobody awaits.
+      long client = System.nanoTime() + clientDeadline.timeRemaining(TimeUnit.NANOSECONDS);
+      if (client - deadline < 0) { // nanoTime values compare by difference
+        deadline = client;
+      }
+    }
+    float[][] outputs = m.infer(m.orderInputs(inputs), deadline);
 
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder()
         .setModelName(m.name)

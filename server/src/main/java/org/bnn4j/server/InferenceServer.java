@@ -53,11 +53,13 @@ public final class InferenceServer implements AutoCloseable {
     RestApi r = null;
     GrpcApi g = null;
     try {
-      r = new RestApi(this, config);
+      // gRPC first: it takes longer to start, and REST is what probes watch.
       g = config.grpcPort() < 0 ? null : new GrpcApi(this, config);
+      r = new RestApi(this, config);
     } catch (IOException | RuntimeException e) {
-      if (r != null) {
-        r.stop(0);
+      if (g != null) {
+        g.beginShutdown();
+        g.awaitShutdown(System.nanoTime());
       }
       drain(System.nanoTime());
       throw e;
