@@ -152,6 +152,19 @@ class ServeCommandTest {
     }
   }
 
+  @Test
+  void badFlagsAreUsageErrorsAndAMissingModelIsAnError() {
+    OnnxBackendCasesTest.Cli batch = OnnxBackendCasesTest.cli("serve", "--max-batch", "0");
+    assertEquals(2, batch.code(), batch.err());
+    assertTrue(batch.err().contains("max batch must be 1..4096, found 0"), batch.err());
+    OnnxBackendCasesTest.Cli port = OnnxBackendCasesTest.cli("serve", "--http-port", "70000");
+    assertEquals(2, port.code(), port.err());
+    // The model is loaded before anything listens; its failure is the usual one error line.
+    OnnxBackendCasesTest.Cli missing = OnnxBackendCasesTest.cli("serve", "--model",
+        "m=/nonexistent/model.bnn", "--http-port", "0", "--grpc-port", "0");
+    CliExitCodesTest.assertOneErrorLine(missing, "/nonexistent/model.bnn");
+  }
+
   private static int awaitPort(Path stderr, Pattern p, Process server)
       throws InterruptedException, java.io.IOException {
     for (int i = 0; i < 1200; i++) {
