@@ -394,8 +394,11 @@ public final class OnnxImporter {
 
   // ---- nodes ----
 
-  /** One ONNX node being imported. */
-  private final class Ctx {
+  /**
+   * One ONNX node being imported. Package-visible so that translators in their own classes
+   * ({@link QonnxTranslator}, {@link MathTranslator}) can work on it.
+   */
+  final class Ctx {
     final NodeProto p;
     final String op;
     final String name;
@@ -536,12 +539,35 @@ public final class OnnxImporter {
     String temp(String what) {
       return fresh(out(0) + "/" + what);
     }
+
+    /** Defines {@code name} as a folded constant. */
+    void define(String name, Value v) {
+      defineConst(name, v);
+    }
+
+    /** Makes {@code out} another name for the value {@code in}. */
+    void alias(String out, String in) {
+      aliases.put(out, in);
+    }
+
+    int opset() {
+      return opset;
+    }
+
+    Limits limits() {
+      return limits;
+    }
+
+    Graph graph() {
+      return g;
+    }
   }
 
   private void importNode(NodeProto p, int index) {
     String base = p.getName().isEmpty() ? p.getOpType() + "_" + index : p.getName();
     Ctx c = new Ctx(p, base);
-    if (!p.getDomain().isEmpty() && !p.getDomain().equals("ai.onnx")) {
+    boolean qonnx = QonnxTranslator.isQonnxDomain(p.getDomain());
+    if (!qonnx && !p.getDomain().isEmpty() && !p.getDomain().equals("ai.onnx")) {
       throw c.unsupported("operator domain '" + p.getDomain() + "' is not supported; bnn4j"
           + " reads the default ONNX domain only");
     }
@@ -567,6 +593,22 @@ public final class OnnxImporter {
         throw c.malformed("writes '" + o + "', which is already written elsewhere");
       }
     }
+    if (qonnx) {
+      QonnxTranslator.translate(c);
+    } else if (MathTranslator.handles(p.getOpType())) {
+      MathTranslator.translate(c);
+    } else {
+      importDefaultDomain(c, p);
+    }
+    for (int i = 0; i < p.getOutputCount(); i++) {
+      String o = p.getOutput(i);
+      if (!o.isEmpty() && !isDefined(o)) {
+        throw c.unsupported("output " + i + " ('" + o + "') is not supported");
+      }
+    }
+  }
+
+  private void importDefaultDomain(Ctx c, NodeProto p) {
     switch (p.getOpType()) {
       case "Conv" -> conv(c);
       case "BatchNormalization" -> batchNorm(c);
@@ -606,12 +648,6 @@ public final class OnnxImporter {
       case "Slice" -> slice(c);
       case "ReduceMean", "ReduceSum" -> reduce(c);
       default -> throw c.unsupported("operator " + p.getOpType() + " is not supported by bnn4j");
-    }
-    for (int i = 0; i < p.getOutputCount(); i++) {
-      String o = p.getOutput(i);
-      if (!o.isEmpty() && !isDefined(o)) {
-        throw c.unsupported("output " + i + " ('" + o + "') is not supported");
-      }
     }
   }
 
@@ -1484,7 +1520,7 @@ public final class OnnxImporter {
       axes = c.has(3) ? c.constInts(3, "axes") : null;
       steps = c.has(4) ? c.constInts(4, "steps") : null;
     }
-    data = c.requireConst(0, "data");
+    data = c.constIn(0);
     if (axes == null) {
       axes = new long[starts.length];
       for (int i = 0; i < axes.length; i++) {
@@ -1494,6 +1530,10 @@ public final class OnnxImporter {
     if (steps == null) {
       steps = new long[starts.length];
       Arrays.fill(steps, 1);
+    }
+    if (data == null) {
+      MathTranslator.runtimeSlice(c, starts, ends, axes, steps);
+      return;
     }
     defineConst(c.out(0), ConstantFolding.slice(c.where, data, starts, ends, axes, steps,
         limits));
