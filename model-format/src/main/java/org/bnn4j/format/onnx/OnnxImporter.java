@@ -185,6 +185,12 @@ public final class OnnxImporter {
     }
     List<String> outs = new ArrayList<>();
     for (ValueInfoProto v : gp.getOutputList()) {
+      int declared = v.getType().getTensorType().getElemType();
+      if (declared != 0 && declared != FLOAT) {
+        // A comparison's bool result runs as float 0/1 inside; it is not a float32 output.
+        throw new UnsupportedModelException("unsupported: graph output '" + v.getName()
+            + "' is declared " + OnnxTensors.typeName(declared) + "; bnn4j outputs float32");
+      }
       outs.add(v.getName());
     }
     if (outs.isEmpty()) {
@@ -606,6 +612,25 @@ public final class OnnxImporter {
         throw c.unsupported("output " + i + " ('" + o + "') is not supported");
       }
     }
+  }
+
+  /** Default-domain operators translated in {@link #importDefaultDomain} (keep in step). */
+  private static final Set<String> DEFAULT_DOMAIN_OPS = Set.of("Conv", "BatchNormalization", "AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Transpose", "Relu", "Sign", "Sigmoid", "Tanh", "HardSwish", "LeakyRelu", "HardSigmoid", "PRelu", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Flatten", "Reshape", "Softmax", "Concat", "Clip", "Identity", "Dropout", "Pad", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "ConstantOfShape", "Slice", "ReduceMean", "ReduceSum");
+
+  /**
+   * Every operator this importer translates: the default ONNX domain (including the ops of
+   * {@link MathTranslator}) and the QONNX ops of {@link QonnxTranslator}. A model that uses only
+   * these may still be declined for an attribute, a dtype or a runtime input bnn4j needs constant.
+   */
+  public static Set<String> supportedOperators() {
+    Set<String> all = new java.util.TreeSet<>(DEFAULT_DOMAIN_OPS);
+    all.addAll(MathTranslator.OPS);
+    return java.util.Collections.unmodifiableSet(all);
+  }
+
+  /** The QONNX operators (domains onnx.brevitas, qonnx.custom_op.general) this importer reads. */
+  public static Set<String> supportedQonnxOperators() {
+    return QonnxTranslator.OPS;
   }
 
   private void importDefaultDomain(Ctx c, NodeProto p) {
