@@ -25,6 +25,7 @@ import org.bnn4j.convert.BitOutputPass;
 import org.bnn4j.convert.Converter;
 import org.bnn4j.convert.GraphPass;
 import org.bnn4j.convert.OutputTransformFusionPass;
+import org.bnn4j.convert.StraightThroughSignPass;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.OpType;
@@ -191,8 +192,8 @@ class BinaryFixturesTest {
 
   /** The passes up to bit outputs: squeezing would drop channels the PyTorch data still has. */
   static List<GraphPass> unsqueezed() {
-    return List.of(new BinaryLoweringPass(), new OutputTransformFusionPass(),
-        new BitOutputPass());
+    return List.of(new StraightThroughSignPass(), new BinaryLoweringPass(),
+        new OutputTransformFusionPass(), new BitOutputPass());
   }
 
   private static void checkBits(Path dir, String mode) throws Exception {

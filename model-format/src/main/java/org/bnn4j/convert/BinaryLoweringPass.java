@@ -78,8 +78,13 @@ public final class BinaryLoweringPass implements GraphPass {
         return null;
       }
       anyNonZero |= mag > 0f;
-      for (int k = 1; k < rowLen; k++) {
-        if (Float.floatToRawIntBits(Math.abs(w[m * rowLen + k])) != bits) {
+      boolean exact = true;
+      for (int k = 1; k < rowLen && exact; k++) {
+        exact = Float.floatToRawIntBits(Math.abs(w[m * rowLen + k])) == bits;
+      }
+      if (!exact) {
+        mag = NearBinaryWeights.magnitude(w, m * rowLen, rowLen);
+        if (Float.isNaN(mag)) {
           return null;
         }
       }

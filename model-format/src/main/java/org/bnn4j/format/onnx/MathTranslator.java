@@ -177,6 +177,70 @@ final class MathTranslator {
     }
   }
 
+  /**
+   * A float constant operand of an element-wise op, with every axis along which it repeats
+   * itself bit for bit cut to 1 ({@code b.expand_as(x)} folded at import becomes {@code b}
+   * again), so that per-channel biases and scales fuse into binary layers. Only when the other
+   * operand {@code other} already has the constant's full dims, so the result is unchanged.
+   */
+  static String unexpanded(Ctx c, String name, Value v, ValueType other) {
+    if (v == null || v.onnxType() != DataType.FLOAT_VALUE || other == null
+        || !Arrays.equals(other.dims(), v.dims()) || v.count() <= 1) {
+      return name;
+    }
+    int[] dims = v.dims().clone();
+    float[] data = v.floats();
+    int[] strides = ConstantFolding.strides(v.dims());
+    boolean changed = false;
+    for (int d = 0; d < dims.length; d++) {
+      if (dims[d] == 1 || !repeatsAlong(data, v.dims(), strides, d)) {
+        continue;
+      }
+      dims[d] = 1;
+      changed = true;
+    }
+    if (!changed) {
+      return name;
+    }
+    // Keep the elements at index 0 of every cut axis.
+    int[] outStrides = ConstantFolding.strides(dims);
+    int n = 1;
+    for (int dd : dims) {
+      n *= dd;
+    }
+    float[] out = new float[n];
+    int[] idx = new int[dims.length];
+    for (int i = 0; i < n; i++) {
+      int src = 0;
+      for (int d = 0; d < dims.length; d++) {
+        src += idx[d] * strides[d];
+      }
+      out[i] = data[src];
+      for (int d = dims.length - 1; d >= 0; d--) {
+        if (++idx[d] < dims[d]) {
+          break;
+        }
+        idx[d] = 0;
+      }
+    }
+    String small = c.temp("unexpanded");
+    c.define(small, Value.floats(dims, out));
+    return small;
+  }
+
+  /** True when every element equals the one at index 0 of axis d (same other indices). */
+  private static boolean repeatsAlong(float[] data, int[] dims, int[] strides, int d) {
+    int step = strides[d];
+    for (int i = 0; i < data.length; i++) {
+      int along = (i / step) % dims[d];
+      if (along != 0 && Float.floatToRawIntBits(data[i])
+          != Float.floatToRawIntBits(data[i - along * step])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   // ---- reductions ----
 
   private static void reduce(Ctx c) {

@@ -969,6 +969,8 @@ public final class OnnxImporter {
       case "Mul" -> OpType.MUL;
       default -> OpType.DIV;
     };
+    a = MathTranslator.unexpanded(c, a, va, vb == null ? g.typeOf(b) : null);
+    b = MathTranslator.unexpanded(c, b, vb, va == null ? g.typeOf(a) : null);
     c.emit(op, c.op.toLowerCase(), List.of(a, b), c.out(0));
   }
 
