@@ -1022,6 +1022,50 @@ def _():
     return XnorNinBlock(12, 16, 10)
 
 
+class AdaBinConv(BinConv2d):
+    """AdaBin (Tang et al. 2022) conv: activations binarised asymmetrically,
+    z = (x - beta) / alpha -> ApproxSign -> + beta -> * alpha (values alpha*(beta -+ 1)), and
+    weights w_b = sign((W - mu_c) / sigma_c) * sigma_c + mu_c (values mu_c -+ sigma_c)."""
+
+    def __init__(self, cin, cout, k, stride=1, padding=0):
+        super().__init__(cin, cout, k, stride=stride, padding=padding, weight_form="adabin")
+        self.alpha = nn.Parameter(torch.tensor(0.8))
+        self.beta = nn.Parameter(torch.tensor(0.15))
+        self.act = ApproxSign()
+
+    def binary_weight(self):
+        w = self.weight
+        mu = w.mean(dim=(1, 2, 3), keepdim=True)
+        sigma = w.std(dim=(1, 2, 3), keepdim=True)
+        return torch.sign((w - mu) / sigma) * sigma + mu
+
+    def forward(self, x):
+        xb = (self.act((x - self.beta) / self.alpha) + self.beta) * self.alpha
+        return F.conv2d(xb, self.binary_weight(), None, self.stride, self.padding, 1, self.groups)
+
+
+class AdaBinBlock(nn.Module):
+    """AdaBin ResNet-20 style block: out = BN(AdaBinConv3x3(x)) + x, twice."""
+    expected_lowered_binary_layers = 4  # each AdaBin conv: a binary dot and a window sum
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = AdaBinConv(c, c, 3, padding=1)
+        self.bn1 = BN2(c)
+        self.conv2 = AdaBinConv(c, c, 3, padding=1)
+        self.bn2 = BN2(c)
+
+    def forward(self, x):
+        out = self.bn1(self.conv1(x)) + x
+        return self.bn2(self.conv2(out)) + out
+
+
+@fixture("pub_adabin_block", [11], "AdaBin block: asymmetric activations (x - b)/a -> ApproxSign -> + b -> * a and weights "
+         "mu_c +- sigma_c; lowered as a binary dot plus a window sum of the bits plus a constant map", [1, 16, 8, 8])
+def _():
+    return AdaBinBlock(16)
+
+
 # Fixtures sharing weights: seed from this name instead of their own.
 SEED_ALIAS = {"bireal_resnet_b4": "bireal_resnet"}
 
@@ -1390,6 +1434,8 @@ def export_fixture(fx, out_root):
     }
     if fx.get("notes"):
         meta["notes"] = fx["notes"]
+    if hasattr(model, "expected_lowered_binary_layers"):
+        meta["expected_lowered_binary_layers"] = model.expected_lowered_binary_layers
     squeezed = sum(int(torch.isneginf(t).sum()) for m in model.modules() if isinstance(m, Widen) for t in m.ts)
     if squeezed:
         meta["squeezed_bits"] = squeezed

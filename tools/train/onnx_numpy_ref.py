@@ -203,6 +203,8 @@ def run_node(node, env):
 def run_published_arch_node(op, a, ins):
     """Ops of the published-architecture fixtures (STE masks, IR-Net weight paths, heads)."""
     f32 = np.float32
+    if op == "Identity":
+        return [ins[0]]
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else -np.inf
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else np.inf
