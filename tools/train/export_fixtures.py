@@ -1022,6 +1022,18 @@ def _():
     return XnorNinBlock(12, 16, 10)
 
 
+@fixture("pub_reactnet_block_small_w", [11], "ReActNet-A block with trained-like latent weights N(0, 0.03^2): the STE weights "
+         "(scale*sign(W)).detach() - clip(W).detach() + clip(W) land up to a few ulp off +-scale per channel", [1, 16, 8, 8])
+def _():
+    block = ReActNetABlock(16)
+    with torch.no_grad():
+        for conv in (block.binary_3x3, block.binary_pw):
+            w = torch.randn(conv.weight.shape) * 0.03
+            w[w == 0] = 1e-3
+            conv.weight.copy_(w)
+    return block
+
+
 class AdaBinConv(BinConv2d):
     """AdaBin (Tang et al. 2022) conv: activations binarised asymmetrically,
     z = (x - beta) / alpha -> ApproxSign -> + beta -> * alpha (values alpha*(beta -+ 1)), and
