@@ -3,7 +3,6 @@ package org.bnn4j.convert;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -51,6 +50,9 @@ public final class SteExactness {
   /** The largest |x| the proof covers. */
   public static final float LIMIT = 0x1p62f;
 
+  /** Longest chain of ops F may have (bounds the recursion of the checks). */
+  static final int MAX_DEPTH = 256;
+
   /** Interval evaluations allowed per proof before giving up (keeps conversion fast). */
   static final int BUDGET = 200_000;
 
@@ -86,8 +88,7 @@ public final class SteExactness {
    * LIMIT}. {@code f} is F's value name; F's graph must read only {@code x} and constants.
    */
   static boolean prove(Graph g, Map<String, OpNode> producers, String x, String f) {
-    Map<String, ConstTensor> consts = new HashMap<>();
-    if (!elementwiseOf(g, producers, f, x, consts, 0)) {
+    if (!elementwiseOf(g, producers, f, x, new java.util.HashSet<>(), 0)) {
       return false;
     }
     int[] budget = {BUDGET};
@@ -102,8 +103,8 @@ public final class SteExactness {
 
   /** F's graph uses only element-wise ops on x and float constants. */
   private static boolean elementwiseOf(Graph g, Map<String, OpNode> producers, String v,
-      String x, Map<String, ConstTensor> seen, int depth) {
-    if (v.equals(x)) {
+      String x, java.util.Set<String> checked, int depth) {
+    if (v.equals(x) || checked.contains(v)) {
       return true;
     }
     ConstTensor c = g.constant(v);
@@ -111,7 +112,7 @@ public final class SteExactness {
       return c.type() == DataType.FLOAT32 && c.elementCount() > 0;
     }
     OpNode p = producers.get(v);
-    if (p == null || depth > 64) {
+    if (p == null || checked.size() > 10_000 || depth > MAX_DEPTH) {
       return false;
     }
     switch (p.op()) {
@@ -121,10 +122,11 @@ public final class SteExactness {
       }
     }
     for (String in : p.inputs()) {
-      if (!elementwiseOf(g, producers, in, x, seen, depth + 1)) {
+      if (!elementwiseOf(g, producers, in, x, checked, depth + 1)) {
         return false;
       }
     }
+    checked.add(v);
     return true;
   }
 
