@@ -89,17 +89,21 @@ final class QonnxTranslator {
     boolean signed = c.attrs.getInt("signed", 1) != 0;
     boolean narrow = c.attrs.getInt("narrow", 0) != 0;
     String mode = c.attrs.getString("rounding_mode", "ROUND");
+    int b = (int) bw;
+    double lo = signed ? -Math.pow(2, b - 1) + (narrow ? 1 : 0) : 0;
+    double hi = signed ? Math.pow(2, b - 1) - 1 : Math.pow(2, b) - 1 - (narrow ? 1 : 0);
     if (x == null) {
-      throw c.unsupported("Quant of the runtime tensor '" + c.in(0) + "' at " + (int) bw
-          + " bit(s) is not supported; bnn4j folds Quant of constants (weights) and binarises"
-          + " activations with BipolarQuant or a bipolar MultiThreshold");
+      if (b != 1) {
+        throw c.unsupported("Quant of the runtime tensor '" + c.in(0) + "' at " + b
+            + " bits is not supported; bnn4j folds Quant of constants (weights) and binarises"
+            + " activations at 1 bit (Quant, BipolarQuant or a bipolar MultiThreshold)");
+      }
+      oneBitQuant(c, scale, zero, (float) lo, (float) hi, mode);
+      return;
     }
     if (!x.isFloat()) {
       throw c.unsupported("Quant of a " + x.typeName() + " constant");
     }
-    int b = (int) bw;
-    double lo = signed ? -Math.pow(2, b - 1) + (narrow ? 1 : 0) : 0;
-    double hi = signed ? Math.pow(2, b - 1) - 1 : Math.pow(2, b) - 1 - (narrow ? 1 : 0);
     Value q = ConstantFolding.binary(c.where, "Div", x, scale, c.limits());
     q = ConstantFolding.binary(c.where, "Add", q, zero, c.limits());
     float[] v = q.floats().clone();
@@ -116,6 +120,88 @@ final class QonnxTranslator {
     Value y = ConstantFolding.binary(c.where, "Sub", Value.floats(q.dims(), v), zero,
         c.limits());
     c.define(c.out(0), ConstantFolding.binary(c.where, "Mul", y, scale, c.limits()));
+  }
+
+  /**
+   * A 1-bit Quant of a runtime tensor: {@code q = clamp(R(u), lo, hi)} with {@code u = x / scale
+   * + zeropt} (float32, as QONNX computes it) and {@code hi = lo + 1}, so q is hi exactly when
+   * {@code u >= T}, T the least float that R rounds to hi or above: half to even (ROUND) gives
+   * {@code T = hi - 1/2} when hi is even, else the next float above it; FLOOR {@code T = hi};
+   * CEIL the next float above {@code hi - 1}; ROUND_TO_ZERO {@code hi} for {@code hi > 0}, else
+   * the next float above {@code hi - 1}. That is {@code BipolarSign(u - T)} (a difference of
+   * floats is {@code >= 0} exactly when {@code u >= T}), and the output {@code (q - zeropt) *
+   * scale} takes two float values: {@code ±c} (then {@code c * BipolarSign}, a plain sign when c
+   * is 1), or {@code 0} and {@code c} (then {@code (BipolarSign + 1) * c/2}, exact). Other level
+   * pairs, and tensor scales or zero points, are declined.
+   */
+  private static void oneBitQuant(Ctx c, Value scale, Value zero, float lo, float hi,
+      String mode) {
+    if (scale.count() != 1 || zero.count() != 1) {
+      throw c.unsupported("1-bit Quant of a runtime tensor needs one scale and one zero point;"
+          + " found " + scale.count() + " and " + zero.count());
+    }
+    float s = scale.floats()[0];
+    float z = zero.floats()[0];
+    if (!(s > 0f) || !Float.isFinite(s) || !Float.isFinite(z)) {
+      throw c.unsupported("scale " + s + " and zero point " + z + " (bnn4j needs a positive"
+          + " finite scale and a finite zero point)");
+    }
+    float yHi = (hi - z) * s;
+    float yLo = (lo - z) * s;
+    ValueType xt = c.type(0);
+    if (lo == hi) {
+      float[] fill = new float[(int) xt.elementCount()];
+      Arrays.fill(fill, yHi);
+      c.define(c.out(0), Value.floats(xt.dims(), fill));
+      return;
+    }
+    float t = switch (mode) {
+      case "ROUND" -> hi % 2 == 0 ? hi - 0.5f : Math.nextUp(hi - 0.5f);
+      case "FLOOR" -> hi;
+      case "CEIL" -> Math.nextUp(hi - 1f);
+      case "ROUND_TO_ZERO" -> hi > 0 ? hi : Math.nextUp(hi - 1f);
+      default -> throw c.unsupported("rounding_mode '" + mode + "'");
+    };
+    boolean symmetric = yHi == -yLo && yHi > 0f;
+    float half = yHi == 0f ? yLo * 0.5f : yHi * 0.5f;
+    if (!symmetric && ((yLo != 0f && yHi != 0f) || half * 2f != (yHi == 0f ? yLo : yHi))) {
+      throw c.unsupported("1-bit Quant with levels " + yLo + " and " + yHi + " (bnn4j lowers"
+          + " levels -c, +c or 0, c)");
+    }
+    String u = c.in(0);
+    if (s != 1f) {
+      u = c.emit(OpType.DIV, "div", List.of(u, scalar(c, "scale", s)), c.temp("scaled"));
+    }
+    if (z != 0f) {
+      u = c.emit(OpType.ADD, "zero_point", List.of(u, scalar(c, "zeropt", z)), c.temp("shifted"));
+    }
+    if (t != 0f) {
+      u = c.emit(OpType.SUB, "threshold", List.of(u, scalar(c, "threshold", t)),
+          c.temp("minus_threshold"));
+    }
+    if (symmetric && yHi == 1f) {
+      c.emit(OpType.BIPOLAR_SIGN, "sign", List.of(u), c.out(0));
+      return;
+    }
+    String sign = c.emit(OpType.BIPOLAR_SIGN, "sign", List.of(u), c.temp("sign"));
+    if (symmetric) {
+      c.emit(OpType.MUL, "levels", List.of(sign, scalar(c, "level", yHi)), c.out(0));
+      return;
+    }
+    // 0 and c: (b + 1) * (c/2) when hi's level is c, (b - 1) * (-c/2) when lo's is (both give
+    // +0, as (0 - zeropt) * scale does, for the zero level).
+    String shifted = yHi != 0f
+        ? c.emit(OpType.ADD, "plus_one", List.of(sign, scalar(c, "one", 1f)), c.temp("plus_one"))
+        : c.emit(OpType.SUB, "minus_one", List.of(sign, scalar(c, "one", 1f)),
+            c.temp("minus_one"));
+    c.emit(OpType.MUL, "levels", List.of(shifted, scalar(c, "half_level",
+        yHi != 0f ? half : -half)), c.out(0));
+  }
+
+  private static String scalar(Ctx c, String what, float v) {
+    String name = c.temp(what);
+    c.define(name, Value.floats(new int[0], new float[] {v}));
+    return name;
   }
 
   /**

@@ -81,9 +81,9 @@ class QonnxAndMathImportTest {
   }
 
   @Test
-  void runtimeQuantIsDeclinedAndConstantQuantFolds() {
+  void runtimeQuantOverOneBitIsDeclinedAndConstantQuantFolds() {
     OnnxModels rt = new OnnxModels(13).input("x", 1, 4).floats("s", new int[0], 1f)
-        .floats("z", new int[0], 0f).floats("b", new int[0], 1f)
+        .floats("z", new int[0], 0f).floats("b", new int[0], 2f)
         .node("Quant", new String[] {"x", "s", "z", "b"}, new String[] {"y"}).output("y");
     Bnn4jException e = assertThrows(UnsupportedModelException.class,
         () -> OnnxImporter.importModel(inDomain(rt, "onnx.brevitas", "Quant"), L));
@@ -99,6 +99,17 @@ class QonnxAndMathImportTest {
     OpNode mul = g.nodes().get(0);
     // 0.52 -> 1, -1.5 -> -2, 4 -> clamp 1, 0.5 -> 0 (half to even)
     assertArrayEquals(new float[] {0.5f, -1f, 0.5f, 0f}, g.constant(mul.input(1)).floats());
+  }
+
+  @Test
+  void oneBitRuntimeQuantIsABipolarSignOfAThreshold() {
+    // signed, zeropt -0.5, scale 1: levels -0.5 and +0.5; ROUND: q = 0 (hi) when u >= -0.5.
+    OnnxModels m = new OnnxModels(13).input("x", 1, 4).floats("s", new int[0], 1f)
+        .floats("z", new int[0], -0.5f).floats("b", new int[0], 1f)
+        .node("Quant", new String[] {"x", "s", "z", "b"}, new String[] {"y"}).output("y");
+    Graph g = OnnxImporter.importModel(inDomain(m, "onnx.brevitas", "Quant"), L);
+    assertEquals(List.of(OpType.ADD, OpType.SUB, OpType.BIPOLAR_SIGN, OpType.MUL),
+        g.nodes().stream().map(OpNode::op).toList());
   }
 
   @Test
