@@ -69,8 +69,8 @@ final class QonnxTranslator {
 
   /**
    * Integer quantisation {@code y = (clamp(round(x / scale + zeropt), lo, hi) - zeropt) * scale}.
-   * Folded on constants (weights) at any bit width; at run time bnn4j declines it, since a 1-bit
-   * Quant gives {-1, 0} (signed) or {0, 1} (unsigned), a step with a rounding tie, not a sign.
+   * Folded on constants (weights) at any bit width; on a runtime tensor only at 1 bit ({@link
+   * #oneBitQuant}), wider ones are declined.
    */
   private static void quant(Ctx c) {
     c.attrs.allowOnly("signed", "narrow", "rounding_mode");
