@@ -198,7 +198,52 @@ def run_node(node, env):
         return [np.array(ins[0].shape, dtype=np.int64)]
     if op == "Gather":
         return [np.take(ins[0], ins[1].astype(np.int64), axis=a.get("axis", 0))]
+    r = run_published_arch_node(op, a, ins)
+    if r is not None:
+        return r
     raise NotImplementedError(op)
+
+
+def run_published_arch_node(op, a, ins):
+    """Ops of the published-architecture fixtures (STE masks, IR-Net weight paths, heads)."""
+    f32 = np.float32
+    if op == "Identity":
+        return [ins[0]]
+    if op == "Clip":
+        lo = ins[1] if len(ins) > 1 and ins[1] is not None else -np.inf
+        hi = ins[2] if len(ins) > 2 and ins[2] is not None else np.inf
+        return [np.minimum(np.maximum(ins[0], lo), hi).astype(ins[0].dtype)]
+    if op in ("Less", "Greater", "Equal"):
+        f = {"Less": np.less, "Greater": np.greater, "Equal": np.equal}[op]
+        return [f(ins[0], ins[1])]
+    if op == "Not":
+        return [np.logical_not(ins[0])]
+    if op == "Where":
+        return [np.where(ins[0], ins[1], ins[2])]
+    if op == "Expand":
+        shape = np.broadcast_shapes(ins[0].shape, tuple(int(d) for d in ins[1]))
+        return [np.broadcast_to(ins[0], shape).copy()]
+    if op == "Neg":
+        return [np.negative(ins[0])]
+    if op == "Pow":
+        return [np.power(ins[0], ins[1].astype(ins[0].dtype)).astype(ins[0].dtype)]
+    if op in ("Sqrt", "Log", "Exp", "Round", "Floor", "Ceil", "Reciprocal"):
+        f = {"Sqrt": np.sqrt, "Log": np.log, "Exp": np.exp, "Round": np.round, "Floor": np.floor,
+             "Ceil": np.ceil, "Reciprocal": np.reciprocal}[op]
+        return [f(ins[0]).astype(ins[0].dtype)]
+    if op in ("ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin"):
+        if op == "ReduceSum" and len(ins) > 1 and ins[1] is not None:
+            axes = tuple(int(v) for v in ins[1])
+        else:
+            axes = tuple(a["axes"]) if "axes" in a else None
+        f = {"ReduceProd": np.prod, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min}[op]
+        return [f(ins[0], axis=axes, keepdims=bool(a.get("keepdims", 1))).astype(ins[0].dtype)]
+    if op == "LogSoftmax":
+        x = ins[0].astype(np.float64)
+        ax = a.get("axis", -1)
+        m = x.max(axis=ax, keepdims=True)
+        return [(x - m - np.log(np.exp(x - m).sum(axis=ax, keepdims=True))).astype(f32)]
+    return None
 
 
 def activation_sign_nodes(model):

@@ -12,6 +12,7 @@ import org.bnn4j.kernels.reference.Convolution;
 import org.bnn4j.kernels.reference.Gemm;
 import org.bnn4j.kernels.reference.Layout;
 import org.bnn4j.kernels.reference.Layout.PadMode;
+import org.bnn4j.kernels.reference.MaskOps;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
 import org.bnn4j.kernels.reference.Softmax;
@@ -56,6 +57,13 @@ public class ReferenceOps implements OpFactory {
       }
       case HARD_SWISH -> unary(ctx, (x, xo, y, yo, n) -> Activations.hardSwish(x, xo, y, yo, n));
       case SIGN -> unary(ctx, (x, xo, y, yo, n) -> Activations.sign(x, xo, y, yo, n));
+      case BIPOLAR_SIGN ->
+          unary(ctx, (x, xo, y, yo, n) -> MaskOps.bipolarSign(x, xo, y, yo, n));
+      case LESS -> binary(ctx, BinaryOp.LESS);
+      case GREATER -> binary(ctx, BinaryOp.GREATER);
+      case WHERE -> MaskOpFactory.where(ctx);
+      case LOG_SOFTMAX -> MaskOpFactory.logSoftmax(ctx);
+      case SLICE -> MaskOpFactory.slice(ctx);
       case CLIP -> {
         float min = node.getFloat("min", Float.NEGATIVE_INFINITY);
         float max = node.getFloat("max", Float.POSITIVE_INFINITY);

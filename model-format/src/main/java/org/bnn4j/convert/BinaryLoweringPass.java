@@ -85,8 +85,13 @@ public final class BinaryLoweringPass implements GraphPass {
         return null;
       }
       anyNonZero |= mag > 0f;
-      for (int k = 1; k < rowLen; k++) {
-        if (Float.floatToRawIntBits(Math.abs(w[m * rowLen + k])) != bits) {
+      boolean exact = true;
+      for (int k = 1; k < rowLen && exact; k++) {
+        exact = Float.floatToRawIntBits(Math.abs(w[m * rowLen + k])) == bits;
+      }
+      if (!exact) {
+        mag = NearBinaryWeights.magnitude(w, m * rowLen, rowLen);
+        if (Float.isNaN(mag)) {
           return null;
         }
       }
@@ -103,7 +108,7 @@ public final class BinaryLoweringPass implements GraphPass {
     if (p == null || g.outputs().contains(value)) {
       return null;
     }
-    if (p.op() == OpType.SIGN) {
+    if (isSign(p)) {
       return signForm(g, producers, p);
     }
     if (p.op() == OpType.CONCAT && p.getLong("axis", -1) == 1) {
@@ -112,7 +117,7 @@ public final class BinaryLoweringPass implements GraphPass {
       float[] all = new float[0];
       for (String in : p.inputs()) {
         OpNode s = producers.get(in);
-        if (s == null || s.op() != OpType.SIGN) {
+        if (s == null || !isSign(s)) {
           return null;
         }
         BitSource part = signForm(g, producers, s);
@@ -128,6 +133,14 @@ public final class BinaryLoweringPass implements GraphPass {
       return x == null ? null : new BitSource(value, x, all, xType, ZeroStates.ZERO);
     }
     return null;
+  }
+
+  /**
+   * Sign or the QONNX BipolarSign. Binarize reads {@code x == t} as +1, which is BipolarSign's
+   * convention exactly (QONNX BipolarQuant and bipolar MultiThreshold map 0 to +1).
+   */
+  private static boolean isSign(OpNode n) {
+    return n.op() == OpType.SIGN || n.op() == OpType.BIPOLAR_SIGN;
   }
 
   /** {@code Sign(x)}, {@code Sign(x - t)}, {@code Sign(x + b)} or {@code Sign(b + x)}. */

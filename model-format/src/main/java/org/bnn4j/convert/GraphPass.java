@@ -12,7 +12,9 @@ public interface GraphPass {
 
   /** The passes {@code bnn4j convert} runs, in order. */
   static List<GraphPass> defaultPipeline() {
-    return List.of(new BinaryLoweringPass(), new OutputTransformFusionPass(),
+    return List.of(new StraightThroughSignPass(), new AsymmetricBinaryConvPass(),
+        new BinaryLoweringPass(),
+        new OutputTransformFusionPass(),
         new BitOutputPass(), new SqueezePass(), new ConvBatchNormFoldPass());
   }
 }

@@ -15,7 +15,7 @@ final class Ranges {
     }
     return switch (p.op()) {
       case SIGMOID, HARD_SIGMOID -> new double[] {0, 1};
-      case TANH, SIGN -> new double[] {-1, 1};
+      case TANH, SIGN, BIPOLAR_SIGN -> new double[] {-1, 1};
       case CLIP -> {
         float lo = p.getFloat("min", Float.NEGATIVE_INFINITY);
         float hi = p.getFloat("max", Float.POSITIVE_INFINITY);

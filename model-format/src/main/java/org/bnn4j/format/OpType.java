@@ -68,6 +68,24 @@ public enum OpType {
    */
   PAD("Pad"),
   IDENTITY("Identity"),
+  /**
+   * The QONNX bipolar sign (BipolarQuant, bipolar MultiThreshold): -1 where {@code x < 0}, else
+   * +1, so 0 reads as +1 (and NaN as +1, as Binarize reads it). Unlike SIGN, never 0.
+   */
+  BIPOLAR_SIGN("BipolarSign"),
+  /** 1 where {@code a < b}, else 0 (ONNX Less, its bool result held as float 0/1). */
+  LESS("Less"),
+  /** 1 where {@code a > b}, else 0 (ONNX Greater, as float 0/1). */
+  GREATER("Greater"),
+  /** Cond, A, B, broadcast together: A where cond is non-zero, else B (ONNX Where). */
+  WHERE("Where"),
+  /** {@code x - max - log(sum(exp(x - max)))} along one non-negative axis. Attr: axis. */
+  LOG_SOFTMAX("LogSoftmax"),
+  /**
+   * Strided slice with fully resolved attributes: starts, steps (each one value per axis, steps
+   * non-zero) and the output's dims; element i of axis d reads index starts[d] + i*steps[d].
+   */
+  SLICE("Slice"),
 
   // ---- Binary ops (see the BIT CONVENTION in bnn4j_model.proto) ----
 

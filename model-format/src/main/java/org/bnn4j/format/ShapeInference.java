@@ -66,7 +66,11 @@ public final class ShapeInference {
       case BATCH_NORM -> batchNorm(g, n);
       case ADD, SUB, MUL, DIV -> elementwise(g, n);
       case PRELU -> prelu(g, n);
-      case RELU, SIGMOID, TANH, HARD_SWISH, SIGN -> unary(g, n, Set.of());
+      case RELU, SIGMOID, TANH, HARD_SWISH, SIGN, BIPOLAR_SIGN -> unary(g, n, Set.of());
+      case LESS, GREATER -> elementwise(g, n);
+      case WHERE -> where(g, n);
+      case LOG_SOFTMAX -> softmax(g, n);
+      case SLICE -> slice(g, n);
       case LEAKY_RELU -> {
         n.getFloat("alpha", 0.01f);
         yield unary(g, n, Set.of("alpha"));
@@ -290,6 +294,50 @@ public final class ShapeInference {
           + max);
     }
     return floatIn(g, n, 0, "X").dims();
+  }
+
+  private static int[] where(Graph g, OpNode n) {
+    attrs(n);
+    inputCount(n, 3, 3);
+    int[] out = floatIn(g, n, 0, "condition").dims();
+    for (int i = 1; i < 3; i++) {
+      int[] d = floatIn(g, n, i, i == 1 ? "X" : "Y").dims();
+      int[] b = broadcastShapes(out, d);
+      if (b == null) {
+        throw new ModelFormatException(n.where() + ": shapes " + Arrays.toString(out) + " and "
+            + Arrays.toString(d) + " do not broadcast");
+      }
+      out = b;
+    }
+    return out;
+  }
+
+  /** Slice: starts and steps index each axis; the output dims are given and checked in range. */
+  private static int[] slice(Graph g, OpNode n) {
+    attrs(n, "starts", "steps", "dims");
+    inputCount(n, 1, 1);
+    ValueType x = floatIn(g, n, 0, "X");
+    long[] starts = n.getLongs("starts", null);
+    long[] steps = n.getLongs("steps", null);
+    long[] out = n.getLongs("dims", null);
+    int r = x.rank();
+    if (starts == null || steps == null || out == null || starts.length != r
+        || steps.length != r || out.length != r) {
+      throw new ModelFormatException(n.where() + ": starts, steps and dims need " + r
+          + " values each");
+    }
+    int[] dims = new int[r];
+    for (int d = 0; d < r; d++) {
+      long last = starts[d] + (out[d] - 1) * steps[d];
+      if (out[d] < 1 || out[d] > x.dim(d) || steps[d] == 0 || starts[d] < 0
+          || starts[d] >= x.dim(d) || last < 0 || last >= x.dim(d)) {
+        throw new ModelFormatException(n.where() + ": axis " + d + " reads " + out[d]
+            + " elements from " + starts[d] + " in steps of " + steps[d] + ", outside 0.."
+            + (x.dim(d) - 1));
+      }
+      dims[d] = (int) out[d];
+    }
+    return dims;
   }
 
   private static int[] softmax(Graph g, OpNode n) {

@@ -36,7 +36,7 @@ final class RunCommand implements Callable<Integer> {
       description = "A .onnx or .bnn model.")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "INPUT_K.pb",
+  @Option(names = "--input", paramLabel = "INPUT_K.pb",
       description = "One TensorProto file per graph input, in graph input order.")
   List<Path> inputs = new ArrayList<>();
 

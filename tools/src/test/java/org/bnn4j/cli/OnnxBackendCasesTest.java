@@ -96,7 +96,7 @@ class OnnxBackendCasesTest {
     assertTrue(by.getOrDefault(Outcome.PASS, List.of()).size() >= 100, report.toString());
   }
 
-  private CaseResult runCase(Path caseDir, Path model, Path data, Path outDir) throws IOException {
+  static CaseResult runCase(Path caseDir, Path model, Path data, Path outDir) throws IOException {
     String name = caseDir.getParent().getFileName() + "/" + caseDir.getFileName();
     List<String> args = new ArrayList<>(List.of("run", "--model", model.toString()));
     List<Path> inputs;
@@ -140,6 +140,14 @@ class OnnxBackendCasesTest {
     if (!java.util.Arrays.equals(want.dims(), got.dims())) {
       return "shape " + java.util.Arrays.toString(got.dims()) + ", expected "
           + java.util.Arrays.toString(want.dims());
+    }
+    if (want.type() != got.type()) {
+      return "element type " + got.type() + ", expected " + want.type();
+    }
+    if (want.type() != org.bnn4j.format.proto.DataType.FLOAT32) {
+      return java.util.Arrays.equals(want.longs(), got.longs()) ? null
+          : "values " + java.util.Arrays.toString(got.longs()) + ", expected "
+              + java.util.Arrays.toString(want.longs());
     }
     float[] w = want.floats();
     float[] g = got.floats();

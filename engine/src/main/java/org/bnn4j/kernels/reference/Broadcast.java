@@ -34,6 +34,20 @@ public final class Broadcast {
       public float apply(float a, float b) {
         return a / b;
       }
+    },
+    /** ONNX Less as float 0/1 (false for NaN). */
+    LESS {
+      @Override
+      public float apply(float a, float b) {
+        return a < b ? 1f : 0f;
+      }
+    },
+    /** ONNX Greater as float 0/1 (false for NaN). */
+    GREATER {
+      @Override
+      public float apply(float a, float b) {
+        return a > b ? 1f : 0f;
+      }
     };
 
     public abstract float apply(float a, float b);

@@ -349,14 +349,16 @@ final class ConstantFolding {
     return gatherFlat(data, out, map);
   }
 
+  /** A slice with ONNX's index rules applied: first index, step and length on every axis. */
+  record SliceSpec(long[] begin, long[] step, int[] out) {}
+
   /**
-   * ONNX Slice (opset 10 semantics; older opsets pass steps of 1): for each listed axis,
-   * negative starts and ends count from the end, then they are clamped to the axis.
+   * Resolves ONNX Slice starts/ends/axes/steps against {@code dims}: negative indices count from
+   * the end, then are clamped to the axis; axes not named are taken whole.
    */
-  static Value slice(Where w, Value data, long[] starts, long[] ends, long[] axes, long[] steps,
-      Limits limits) {
-    int rank = data.rank();
-    int[] dims = data.dims();
+  static SliceSpec resolveSlice(Where w, int[] dims, long[] starts, long[] ends, long[] axes,
+      long[] steps) {
+    int rank = dims.length;
     if (starts.length != ends.length || axes.length != starts.length
         || steps.length != starts.length) {
       throw w.malformed("starts, ends, axes and steps have different lengths: "
@@ -398,6 +400,21 @@ final class ConstantFolding {
       step[a] = s;
       out[a] = (int) len;
     }
+    return new SliceSpec(begin, step, out);
+  }
+
+  /**
+   * ONNX Slice (opset 10 semantics; older opsets pass steps of 1): for each listed axis,
+   * negative starts and ends count from the end, then they are clamped to the axis.
+   */
+  static Value slice(Where w, Value data, long[] starts, long[] ends, long[] axes, long[] steps,
+      Limits limits) {
+    int rank = data.rank();
+    int[] dims = data.dims();
+    SliceSpec spec = resolveSlice(w, dims, starts, ends, axes, steps);
+    long[] begin = spec.begin();
+    long[] step = spec.step();
+    int[] out = spec.out();
     int n = checkedCount(w, out, limits);
     int[] inStrides = strides(dims);
     int[] map = new int[n];

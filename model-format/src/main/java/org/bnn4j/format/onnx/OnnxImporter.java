@@ -185,6 +185,12 @@ public final class OnnxImporter {
     }
     List<String> outs = new ArrayList<>();
     for (ValueInfoProto v : gp.getOutputList()) {
+      int declared = v.getType().getTensorType().getElemType();
+      if (declared != 0 && declared != FLOAT) {
+        // A comparison's bool result runs as float 0/1 inside; it is not a float32 output.
+        throw new UnsupportedModelException("unsupported: graph output '" + v.getName()
+            + "' is declared " + OnnxTensors.typeName(declared) + "; bnn4j outputs float32");
+      }
       outs.add(v.getName());
     }
     if (outs.isEmpty()) {
@@ -394,8 +400,11 @@ public final class OnnxImporter {
 
   // ---- nodes ----
 
-  /** One ONNX node being imported. */
-  private final class Ctx {
+  /**
+   * One ONNX node being imported. Package-visible so that translators in their own classes
+   * ({@link QonnxTranslator}, {@link MathTranslator}) can work on it.
+   */
+  final class Ctx {
     final NodeProto p;
     final String op;
     final String name;
@@ -536,12 +545,35 @@ public final class OnnxImporter {
     String temp(String what) {
       return fresh(out(0) + "/" + what);
     }
+
+    /** Defines {@code name} as a folded constant. */
+    void define(String name, Value v) {
+      defineConst(name, v);
+    }
+
+    /** Makes {@code out} another name for the value {@code in}. */
+    void alias(String out, String in) {
+      aliases.put(out, in);
+    }
+
+    int opset() {
+      return opset;
+    }
+
+    Limits limits() {
+      return limits;
+    }
+
+    Graph graph() {
+      return g;
+    }
   }
 
   private void importNode(NodeProto p, int index) {
     String base = p.getName().isEmpty() ? p.getOpType() + "_" + index : p.getName();
     Ctx c = new Ctx(p, base);
-    if (!p.getDomain().isEmpty() && !p.getDomain().equals("ai.onnx")) {
+    boolean qonnx = QonnxTranslator.isQonnxDomain(p.getDomain());
+    if (!qonnx && !p.getDomain().isEmpty() && !p.getDomain().equals("ai.onnx")) {
       throw c.unsupported("operator domain '" + p.getDomain() + "' is not supported; bnn4j"
           + " reads the default ONNX domain only");
     }
@@ -567,6 +599,41 @@ public final class OnnxImporter {
         throw c.malformed("writes '" + o + "', which is already written elsewhere");
       }
     }
+    if (qonnx) {
+      QonnxTranslator.translate(c);
+    } else if (MathTranslator.handles(p.getOpType())) {
+      MathTranslator.translate(c);
+    } else {
+      importDefaultDomain(c, p);
+    }
+    for (int i = 0; i < p.getOutputCount(); i++) {
+      String o = p.getOutput(i);
+      if (!o.isEmpty() && !isDefined(o)) {
+        throw c.unsupported("output " + i + " ('" + o + "') is not supported");
+      }
+    }
+  }
+
+  /** Default-domain operators translated in {@link #importDefaultDomain} (keep in step). */
+  private static final Set<String> DEFAULT_DOMAIN_OPS = Set.of("Conv", "BatchNormalization", "AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "Transpose", "Relu", "Sign", "Sigmoid", "Tanh", "HardSwish", "LeakyRelu", "HardSigmoid", "PRelu", "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Flatten", "Reshape", "Softmax", "Concat", "Clip", "Identity", "Dropout", "Pad", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "ConstantOfShape", "Slice", "ReduceMean", "ReduceSum");
+
+  /**
+   * Every operator this importer translates: the default ONNX domain (including the ops of
+   * {@link MathTranslator}) and the QONNX ops of {@link QonnxTranslator}. A model that uses only
+   * these may still be declined for an attribute, a dtype or a runtime input bnn4j needs constant.
+   */
+  public static Set<String> supportedOperators() {
+    Set<String> all = new java.util.TreeSet<>(DEFAULT_DOMAIN_OPS);
+    all.addAll(MathTranslator.OPS);
+    return java.util.Collections.unmodifiableSet(all);
+  }
+
+  /** The QONNX operators (domains onnx.brevitas, qonnx.custom_op.general) this importer reads. */
+  public static Set<String> supportedQonnxOperators() {
+    return QonnxTranslator.OPS;
+  }
+
+  private void importDefaultDomain(Ctx c, NodeProto p) {
     switch (p.getOpType()) {
       case "Conv" -> conv(c);
       case "BatchNormalization" -> batchNorm(c);
@@ -606,12 +673,6 @@ public final class OnnxImporter {
       case "Slice" -> slice(c);
       case "ReduceMean", "ReduceSum" -> reduce(c);
       default -> throw c.unsupported("operator " + p.getOpType() + " is not supported by bnn4j");
-    }
-    for (int i = 0; i < p.getOutputCount(); i++) {
-      String o = p.getOutput(i);
-      if (!o.isEmpty() && !isDefined(o)) {
-        throw c.unsupported("output " + i + " ('" + o + "') is not supported");
-      }
     }
   }
 
@@ -908,6 +969,8 @@ public final class OnnxImporter {
       case "Mul" -> OpType.MUL;
       default -> OpType.DIV;
     };
+    a = MathTranslator.unexpanded(c, a, va, vb == null ? g.typeOf(b) : null);
+    b = MathTranslator.unexpanded(c, b, vb, va == null ? g.typeOf(a) : null);
     c.emit(op, c.op.toLowerCase(), List.of(a, b), c.out(0));
   }
 
@@ -1484,7 +1547,7 @@ public final class OnnxImporter {
       axes = c.has(3) ? c.constInts(3, "axes") : null;
       steps = c.has(4) ? c.constInts(4, "steps") : null;
     }
-    data = c.requireConst(0, "data");
+    data = c.constIn(0);
     if (axes == null) {
       axes = new long[starts.length];
       for (int i = 0; i < axes.length; i++) {
@@ -1494,6 +1557,10 @@ public final class OnnxImporter {
     if (steps == null) {
       steps = new long[starts.length];
       Arrays.fill(steps, 1);
+    }
+    if (data == null) {
+      MathTranslator.runtimeSlice(c, starts, ends, axes, steps);
+      return;
     }
     defineConst(c.out(0), ConstantFolding.slice(c.where, data, starts, ends, axes, steps,
         limits));

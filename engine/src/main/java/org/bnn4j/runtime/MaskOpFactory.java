@@ -1,0 +1,92 @@
+package org.bnn4j.runtime;
+
+import java.util.Arrays;
+import org.bnn4j.kernels.reference.Broadcast;
+import org.bnn4j.kernels.reference.MaskOps;
+
+/** Builds Where, LogSoftmax and Slice on the reference kernels of {@link MaskOps}. */
+final class MaskOpFactory {
+  private MaskOpFactory() {}
+
+  static Op where(OpContext ctx) {
+    ctx.expectArity(3, 3, 1);
+    Operand c = ctx.floatInput(0);
+    Operand a = ctx.floatInput(1);
+    Operand b = ctx.floatInput(2);
+    Operand y = ctx.floatOutput(0);
+    int[] cd = c.dims();
+    int[] ad = a.dims();
+    int[] bd = b.dims();
+    int[] yd;
+    try {
+      yd = Broadcast.broadcastShape(Broadcast.broadcastShape(cd, ad), bd);
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
+    if (yd.length > Broadcast.MAX_RANK) {
+      throw ctx.unsupported("rank " + yd.length + " is over " + Broadcast.MAX_RANK);
+    }
+    ctx.expectDims(y, yd);
+    return (arena, words) -> MaskOps.where(c.floats(arena), c.offset(), cd,
+        a.floats(arena), a.offset(), ad, b.floats(arena), b.offset(), bd,
+        y.floats(arena), y.offset(), yd);
+  }
+
+  static Op logSoftmax(OpContext ctx) {
+    ctx.expectArity(1, 1, 1);
+    Operand x = ctx.floatInput(0);
+    Operand y = ctx.floatOutput(0);
+    int[] xd = x.dims();
+    int axis = ctx.node().getInt("axis", xd.length - 1);
+    if (axis < 0 || axis >= xd.length) {
+      throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
+    }
+    ctx.expectDims(y, xd);
+    return (arena, words) -> MaskOps.logSoftmax(x.floats(arena), x.offset(), xd, axis,
+        y.floats(arena), y.offset());
+  }
+
+  static Op slice(OpContext ctx) {
+    ctx.expectArity(1, 1, 1);
+    Operand x = ctx.floatInput(0);
+    Operand y = ctx.floatOutput(0);
+    int[] xd = x.dims();
+    int r = xd.length;
+    int[] starts = ints(ctx, "starts", r);
+    int[] steps = ints(ctx, "steps", r);
+    int[] yd = ints(ctx, "dims", r);
+    for (int d = 0; d < r; d++) {
+      long last = starts[d] + (long) (yd[d] - 1) * steps[d];
+      if (yd[d] < 1 || steps[d] == 0 || starts[d] < 0 || starts[d] >= xd[d] || last < 0
+          || last >= xd[d]) {
+        throw ctx.error("axis " + d + " reads " + yd[d] + " elements from " + starts[d]
+            + " in steps of " + steps[d] + ", outside 0.." + (xd[d] - 1));
+      }
+    }
+    ctx.expectDims(y, yd);
+    int[] xStride = new int[r];
+    int s = 1;
+    for (int d = r - 1; d >= 0; d--) {
+      xStride[d] = s;
+      s *= xd[d];
+    }
+    return (arena, words) -> MaskOps.slice(x.floats(arena), x.offset(), xStride, starts, steps,
+        y.floats(arena), y.offset(), yd);
+  }
+
+  private static int[] ints(OpContext ctx, String key, int n) {
+    long[] v = ctx.node().getLongs(key, null);
+    if (v == null || v.length != n) {
+      throw ctx.error("attribute '" + key + "' needs " + n + " values, found "
+          + (v == null ? "none" : Arrays.toString(v)));
+    }
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      if (v[i] < Integer.MIN_VALUE || v[i] > Integer.MAX_VALUE) {
+        throw ctx.error("attribute '" + key + "' " + Arrays.toString(v) + " is out of range");
+      }
+      out[i] = (int) v[i];
+    }
+    return out;
+  }
+}
