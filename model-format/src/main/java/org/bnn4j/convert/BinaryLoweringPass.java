@@ -114,6 +114,7 @@ public final class BinaryLoweringPass implements GraphPass {
     if (p.op() == OpType.CONCAT && p.getLong("axis", -1) == 1) {
       String x = null;
       ValueType xType = null;
+      String zero = null;
       float[] all = new float[0];
       for (String in : p.inputs()) {
         OpNode s = producers.get(in);
@@ -121,26 +122,33 @@ public final class BinaryLoweringPass implements GraphPass {
           return null;
         }
         BitSource part = signForm(g, producers, s);
-        if (part == null || (x != null && !x.equals(part.x))) {
-          return null;
+        if (part == null || (x != null && !x.equals(part.x))
+            || (zero != null && !zero.equals(part.zero))) {
+          return null; // one Binarize has one zero mode
         }
+        zero = part.zero;
         x = part.x;
         xType = part.xType;
         float[] joined = Arrays.copyOf(all, all.length + part.thresholds.length);
         System.arraycopy(part.thresholds, 0, joined, all.length, part.thresholds.length);
         all = joined;
       }
-      return x == null ? null : new BitSource(value, x, all, xType, ZeroStates.ZERO);
+      return x == null ? null : new BitSource(value, x, all, xType, zero);
     }
     return null;
   }
 
-  /**
-   * Sign or the QONNX BipolarSign. Binarize reads {@code x == t} as +1, which is BipolarSign's
-   * convention exactly (QONNX BipolarQuant and bipolar MultiThreshold map 0 to +1).
-   */
+  /** Sign or the QONNX BipolarSign. */
   private static boolean isSign(OpNode n) {
     return n.op() == OpType.SIGN || n.op() == OpType.BIPOLAR_SIGN;
+  }
+
+  /**
+   * The Binarize zero mode that reproduces {@code sign} at {@code x == t}: ONNX Sign gives 0
+   * there (carried exactly), the QONNX BipolarSign (BipolarQuant, bipolar MultiThreshold) +1.
+   */
+  private static String zeroMode(OpNode sign) {
+    return sign.op() == OpType.BIPOLAR_SIGN ? ZeroStates.PLUS : ZeroStates.ZERO;
   }
 
   /** {@code Sign(x)}, {@code Sign(x - t)}, {@code Sign(x + b)} or {@code Sign(b + x)}. */
@@ -173,10 +181,10 @@ public final class BinaryLoweringPass implements GraphPass {
             t[i] = -t[i];
           }
         }
-        return new BitSource(sign.output(0), x, t, xt, ZeroStates.ZERO);
+        return new BitSource(sign.output(0), x, t, xt, zeroMode(sign));
       }
     }
-    return new BitSource(sign.output(0), v, new float[c], vt, ZeroStates.ZERO);
+    return new BitSource(sign.output(0), v, new float[c], vt, zeroMode(sign));
   }
 
   /** The Binarize output for a source, creating the node on first use. */
