@@ -20,7 +20,7 @@ public final class Tensor {
    * A tensor of the given shape holding a copy of {@code data}. A shape of no dims is a scalar
    * (one element).
    *
-   * @throws IllegalArgumentException when a dim is negative or the element count is not {@code
+   * @throws InvalidInputException when a dim is negative or the element count is not {@code
    *     data.length}
    */
   public static Tensor of(float[] data, int... dims) {
@@ -28,17 +28,21 @@ public final class Tensor {
     Objects.requireNonNull(dims, "dims");
     long n = elementCount(dims);
     if (n != data.length) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " holds " + n
+      throw new InvalidInputException("shape " + Arrays.toString(dims) + " holds " + n
           + " elements, data has " + data.length);
     }
     return new Tensor(data.clone(), dims.clone());
   }
 
-  /** A tensor of zeros. */
+  /**
+   * A tensor of zeros.
+   *
+   * @throws InvalidInputException when a dim is negative or the tensor is larger than an array
+   */
   public static Tensor zeros(int... dims) {
     long n = elementCount(dims);
     if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has " + n
+      throw new InvalidInputException("shape " + Arrays.toString(dims) + " has " + n
           + " elements, more than one array holds");
     }
     return new Tensor(new float[(int) n], dims.clone());
@@ -53,11 +57,11 @@ public final class Tensor {
     long n = 1;
     for (int d : dims) {
       if (d < 0) {
-        throw new IllegalArgumentException("negative dim in shape " + Arrays.toString(dims));
+        throw new InvalidInputException("negative dim in shape " + Arrays.toString(dims));
       }
       n *= d;
       if (n > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " is too large");
+        throw new InvalidInputException("shape " + Arrays.toString(dims) + " is too large");
       }
     }
     return n;

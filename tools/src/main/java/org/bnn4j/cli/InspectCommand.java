@@ -28,7 +28,7 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     try (Model m = Model.load(model)) {
       PrintWriter out = spec.commandLine().getOut();
-      out.print(ModelStats.of(m.graph()).toTable(m.metadata()));
+      out.print(ModelStats.of(m.graph()).toTable(m.graph().metadata()));
       out.flush();
     }
     return 0;
