@@ -45,6 +45,7 @@ public final class IntraOpPool implements AutoCloseable {
     return pool.threads();
   }
 
+  /** True once {@link #close()} has been called. */
   public boolean isClosed() {
     return pool.isClosed();
   }
