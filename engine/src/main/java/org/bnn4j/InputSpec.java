@@ -85,6 +85,10 @@ public record InputSpec(String name, List<Integer> shape, Layout layout, ColorMo
   /**
    * A spec with only a name and a shape: no normalisation (pixels scaled to [0, 1]), colour from
    * the channel count, stretched to size, never inverted.
+   *
+   * @param name the input's name
+   * @param shape the input's dims, e.g. 1, 1, 28, 28
+   * @return the spec
    */
   public static InputSpec of(String name, int... shape) {
     Integer[] boxed = new Integer[shape.length];
@@ -95,27 +99,53 @@ public record InputSpec(String name, List<Integer> shape, Layout layout, ColorMo
         List.of(), List.of(), 1f / 255f, Background.UNSPECIFIED, Fit.STRETCH);
   }
 
-  /** A copy with another colour mode. */
+  /**
+   * A copy with another colour mode.
+   *
+   * @param colorMode the new colour mode
+   * @return the changed copy
+   */
   public InputSpec withColorMode(ColorMode colorMode) {
     return new InputSpec(name, shape, layout, colorMode, mean, std, pixelScale, background, fit);
   }
 
-  /** A copy with another per-channel mean and std. */
+  /**
+   * A copy with another per-channel mean and std.
+   *
+   * @param mean per-channel mean (empty: 0; one value: every channel)
+   * @param std per-channel std (empty: 1; one value: every channel)
+   * @return the changed copy
+   */
   public InputSpec withNormalization(List<Float> mean, List<Float> std) {
     return new InputSpec(name, shape, layout, colorMode, mean, std, pixelScale, background, fit);
   }
 
-  /** A copy with another pixel scale. */
+  /**
+   * A copy with another pixel scale.
+   *
+   * @param pixelScale factor taking a 0..255 sample to the range mean and std refer to
+   * @return the changed copy
+   */
   public InputSpec withPixelScale(float pixelScale) {
     return new InputSpec(name, shape, layout, colorMode, mean, std, pixelScale, background, fit);
   }
 
-  /** A copy with another background. */
+  /**
+   * A copy with another background.
+   *
+   * @param background the training images' background, UNSPECIFIED to never invert
+   * @return the changed copy
+   */
   public InputSpec withBackground(Background background) {
     return new InputSpec(name, shape, layout, colorMode, mean, std, pixelScale, background, fit);
   }
 
-  /** A copy with another fit. */
+  /**
+   * A copy with another fit.
+   *
+   * @param fit how an image is brought to the input size
+   * @return the changed copy
+   */
   public InputSpec withFit(Fit fit) {
     return new InputSpec(name, shape, layout, colorMode, mean, std, pixelScale, background, fit);
   }

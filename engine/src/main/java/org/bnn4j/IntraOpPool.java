@@ -31,6 +31,8 @@ public final class IntraOpPool implements AutoCloseable {
    * threads - 1} daemon workers, started now. Sizes above the number of processors gain
    * nothing: one inference uses at most that many.
    *
+   * @param threads threads one inference may use, the caller's included
+   * @return the new pool, whose workers are running
    * @throws IllegalArgumentException when {@code threads < 1}
    */
   public static IntraOpPool create(int threads) {
@@ -40,12 +42,20 @@ public final class IntraOpPool implements AutoCloseable {
     return new IntraOpPool(new WorkerPool(threads));
   }
 
-  /** Threads one inference may use on this pool, the caller's included. */
+  /**
+   * Threads one inference may use on this pool.
+   *
+   * @return the size given to {@link #create}, the caller's thread included
+   */
   public int threads() {
     return pool.threads();
   }
 
-  /** True once {@link #close()} has been called. */
+  /**
+   * Whether the pool is closed.
+   *
+   * @return true once {@link #close()} has been called
+   */
   public boolean isClosed() {
     return pool.isClosed();
   }

@@ -18,7 +18,11 @@ import org.bnn4j.kernels.Kernels;
 public record KernelInfo(boolean vector, int vectorBitSize, boolean hardwarePopcount,
     String name, String fallbackReason) {
 
-  /** The kernels of this JVM, selecting them now if nothing has yet. */
+  /**
+   * The kernels of this JVM, selecting them now if nothing has yet.
+   *
+   * @return what runs
+   */
   public static KernelInfo current() {
     KernelProvider p = Kernels.provider();
     boolean vector = Kernels.vectorized();
@@ -30,6 +34,7 @@ public record KernelInfo(boolean vector, int vectorBitSize, boolean hardwarePopc
    * Fails when the kernels are scalar; for applications that would rather not start than run
    * 10 to 20 times slower.
    *
+   * @return this, when the kernels are vector
    * @throws KernelUnavailableException naming why the vector kernels are not running
    */
   public KernelInfo requireVector() {

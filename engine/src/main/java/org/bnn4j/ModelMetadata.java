@@ -28,7 +28,12 @@ public record ModelMetadata(String name, String producer, List<String> labels,
     notes = Map.copyOf(notes);
   }
 
-  /** The stored spec of the input called {@code name}, if the file describes it. */
+  /**
+   * The stored spec of one input.
+   *
+   * @param name the input's name
+   * @return its spec, or empty when the file does not describe it
+   */
   public Optional<InputSpec> input(String name) {
     for (InputSpec s : inputs) {
       if (s.name().equals(name)) {

@@ -15,6 +15,7 @@ public final class Predictions {
    * @param row one example's output (logits or probabilities)
    * @param labels class names, one per element of the row; empty means the indices as text
    * @param k how many to return (at most the row's length)
+   * @return up to {@code k} predictions, best first
    * @throws InvalidInputException when {@code labels} is neither empty nor as long as the row,
    *     or {@code k < 1}
    */
@@ -40,6 +41,10 @@ public final class Predictions {
    * The top {@code k} of each example of a batched output {@code [n, classes]} (or {@code
    * [classes]}), one list per example.
    *
+   * @param output a model output of shape {@code [n, classes]} or {@code [classes]}
+   * @param labels class names, one per class; empty means the indices as text
+   * @param k how many per example
+   * @return one list of up to {@code k} predictions per example, best first
    * @throws InvalidInputException when the output is not of rank 1 or 2, or as for {@link
    *     #topK(float[], List, int)}
    */
@@ -65,6 +70,9 @@ public final class Predictions {
    * Scores from an output row: the row itself when it already is a probability distribution
    * (every value in [0, 1], summing to 1 within 1e-3, as after a Softmax layer), else its
    * softmax, computed in double after subtracting the largest value.
+   *
+   * @param row one example's output
+   * @return a new array of scores, one per class
    */
   public static float[] scores(float[] row) {
     double sum = 0;
@@ -93,7 +101,13 @@ public final class Predictions {
     return p;
   }
 
-  /** Indices of the {@code k} largest values, best first; ties keep the lower index first. */
+  /**
+   * The indices of the largest values.
+   *
+   * @param values the values
+   * @param k how many (at most {@code values.length})
+   * @return indices of the {@code k} largest values, best first; ties keep the lower index first
+   */
   public static int[] topIndices(float[] values, int k) {
     k = Math.min(k, values.length);
     int[] idx = new int[k];

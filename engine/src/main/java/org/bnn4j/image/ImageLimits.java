@@ -24,12 +24,22 @@ public record ImageLimits(long maxFileBytes, long maxImagePixels) {
     maxFileBytes = Math.min(maxFileBytes, Integer.MAX_VALUE - 8);
   }
 
-  /** A copy with another pixel limit. */
+  /**
+   * A copy with another pixel limit.
+   *
+   * @param maxImagePixels largest width * height accepted
+   * @return the changed copy
+   */
   public ImageLimits withMaxImagePixels(long maxImagePixels) {
     return new ImageLimits(maxFileBytes, maxImagePixels);
   }
 
-  /** A copy with another file size limit. */
+  /**
+   * A copy with another file size limit.
+   *
+   * @param maxFileBytes largest encoded image accepted, in bytes
+   * @return the changed copy
+   */
   public ImageLimits withMaxFileBytes(long maxFileBytes) {
     return new ImageLimits(maxFileBytes, maxImagePixels);
   }
