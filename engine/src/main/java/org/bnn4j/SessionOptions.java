@@ -7,8 +7,8 @@ import java.util.Objects;
  *
  * <p><b>Threads.</b> By default one inference runs on its caller's thread only, which is what a
  * server wants: many request threads, each with its own session, already keep the cores busy,
- * and splitting every inference over the same cores on top of that only adds hand-offs (measured
- * with 8 request threads on 2 cores: see the README). For one inference at a time that should
+ * and splitting every inference over the same cores on top of that only adds hand-offs and
+ * threads competing for the cores. For one inference at a time that should
  * finish sooner (a command-line tool, a batch job), ask for more with {@link #withThreads}, which
  * borrows workers of a JVM-wide pool sized to the processors, or give the session a pool the
  * application sizes and closes with {@link #withPool}. Results are identical for any setting.
