@@ -279,8 +279,15 @@ public final class Model implements AutoCloseable {
       out[i] = new float[compiled.output(i).size()];
     }
     try (Session s = newSession()) {
-      for (int r = 0; r < runs; r++) {
+      for (int r = 0; r < runs - 1; r++) {
         s.run(in, out);
+      }
+      if (runs > 0) { // the last through run(Map), so the tensor path is loaded too
+        java.util.Map<String, Tensor> feed = new java.util.HashMap<>();
+        for (int i = 0; i < in.length; i++) {
+          feed.put(inputNames.get(i), Tensor.of(in[i], graph.typeOf(inputNames.get(i)).dims()));
+        }
+        s.run(feed);
       }
     }
   }
