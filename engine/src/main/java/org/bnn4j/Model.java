@@ -14,7 +14,6 @@ import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.graph.Graph;
-import org.bnn4j.format.proto.ModelMetadata;
 import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.FastOps;
@@ -57,9 +56,11 @@ public final class Model implements AutoCloseable {
   private final CompiledGraph compiled;
   private final List<String> inputNames;
   private final List<String> outputNames;
+  private final ModelMetadata metadata;
+  private final int maxBatch;
   private volatile boolean closed;
 
-  private Model(Graph graph) {
+  private Model(Graph graph, ModelOptions options) {
     this.graph = graph;
     for (String out : graph.outputs()) {
       if (graph.typeOf(out).type() != org.bnn4j.format.proto.DataType.FLOAT32) {
@@ -67,9 +68,31 @@ public final class Model implements AutoCloseable {
             + graph.typeOf(out) + "; model outputs must be float");
       }
     }
+    this.maxBatch = options.maxBatch();
+    if (maxBatch > 1) {
+      List<String> io = new ArrayList<>(graph.inputs());
+      io.addAll(graph.outputs());
+      for (String name : io) {
+        int[] dims = graph.typeOf(name).dims();
+        if (dims.length == 0 || dims[0] != 1) {
+          throw new UnsupportedModelException("maxBatch " + maxBatch + " needs a leading batch"
+              + " dim of 1 on every input and output; '" + name + "' has shape "
+              + Arrays.toString(dims));
+        }
+      }
+    }
+    this.metadata = MetadataMapping.toPlain(graph.metadata());
     this.compiled = CompiledGraph.compile(graph, new FastOps());
     this.inputNames = List.copyOf(graph.inputs());
     this.outputNames = List.copyOf(graph.outputs());
+  }
+
+  private static Model create(Graph graph, ModelOptions options) {
+    Model m = new Model(graph, options);
+    if (options.warmupRuns() > 0) {
+      m.warmUp(options.warmupRuns());
+    }
+    return m;
   }
 
   /**
@@ -92,7 +115,10 @@ public final class Model implements AutoCloseable {
    * @return the loaded model
    * @throws ModelFormatException when the file cannot be read (naming the path), is malformed or
    *     is over a limit
-   * @throws UnsupportedModelException when it uses something bnn4j does not run
+   * @throws UnsupportedModelException when it uses something bnn4j does not run, or the options
+   *     ask for a batch dim it does not have
+   * @throws KernelUnavailableException when the options require the vector kernels and they
+   *     are not running
    */
   public static Model load(Path path, ModelOptions options) {
     Objects.requireNonNull(path, "path");
@@ -130,6 +156,9 @@ public final class Model implements AutoCloseable {
   public static Model load(byte[] bytes, ModelOptions options) {
     Objects.requireNonNull(bytes, "bytes");
     Objects.requireNonNull(options, "options");
+    if (options.requireVectorKernels()) {
+      KernelInfo.current().requireVector();
+    }
     Limits limits = options.limits();
     if (bytes.length > limits.maxFileBytes()) {
       throw new ModelFormatException("model is " + bytes.length + " bytes, over the limit of "
@@ -142,7 +171,7 @@ public final class Model implements AutoCloseable {
       g = Converter.convert(bytes, limits).graph();
     }
     GraphValidator.validate(g, limits);
-    return new Model(g);
+    return create(g, options);
   }
 
   /**
@@ -202,8 +231,11 @@ public final class Model implements AutoCloseable {
   static Model fromGraph(Graph graph, ModelOptions options) {
     Objects.requireNonNull(graph, "graph");
     Objects.requireNonNull(options, "options");
+    if (options.requireVectorKernels()) {
+      KernelInfo.current().requireVector();
+    }
     GraphValidator.validate(graph, options.limits());
-    return new Model(graph);
+    return create(graph, options);
   }
 
   private static String describe(IOException e) {
@@ -222,38 +254,97 @@ public final class Model implements AutoCloseable {
   }
 
   /**
-   * The static shape of an input, a copy.
+   * The shape of one batch of an input as the model stores it (batch 1), a copy. With {@link
+   * ModelOptions#withMaxBatch} the leading dim may be anything from 1 to {@link #maxBatch()}.
    *
    * @param name an input name, one of {@link #inputNames()}
    * @return its dims
-   * @throws IllegalArgumentException when there is no input of that name
+   * @throws InvalidInputException when there is no input of that name
    */
   public int[] inputShape(String name) {
-    if (!inputNames.contains(name)) {
-      throw new IllegalArgumentException("model has no input '" + name + "'; its inputs are "
+    if (name == null || !inputNames.contains(name)) {
+      throw new InvalidInputException("model has no input '" + name + "'; its inputs are "
           + inputNames);
     }
     return graph.typeOf(name).dims();
   }
 
   /**
-   * The static shape of an output, a copy.
+   * The shape of an output for batch 1, a copy; for a batch of n the leading dim is n.
    *
    * @param name an output name, one of {@link #outputNames()}
    * @return its dims
-   * @throws IllegalArgumentException when there is no output of that name
+   * @throws InvalidInputException when there is no output of that name
    */
   public int[] outputShape(String name) {
-    if (!outputNames.contains(name)) {
-      throw new IllegalArgumentException("model has no output '" + name + "'; its outputs are "
+    if (name == null || !outputNames.contains(name)) {
+      throw new InvalidInputException("model has no output '" + name + "'; its outputs are "
           + outputNames);
     }
     return graph.typeOf(name).dims();
   }
 
-  /** {@return the model's metadata: name, producer, input preprocessing, labels} */
+  /**
+   * {@return the largest batch a session of this model accepts (1 unless loaded with a larger
+   * bound)}
+   */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  /** {@return the model's metadata: name, producer, labels, input preprocessing, notes} */
   public ModelMetadata metadata() {
-    return graph.metadata();
+    return metadata;
+  }
+
+  /**
+   * How input {@code name} wants its data: the spec stored in the file, or, when the file stores
+   * none, one with the input's shape and default preprocessing ({@link InputSpec#of}).
+   *
+   * @throws InvalidInputException when there is no input of that name
+   */
+  public InputSpec inputSpec(String name) {
+    int[] shape = inputShape(name);
+    return metadata.input(name).orElseGet(() -> InputSpec.of(name, shape));
+  }
+
+  /** Which kernels run this model (the JVM's choice, the same for every model). */
+  public KernelInfo kernels() {
+    return KernelInfo.current();
+  }
+
+  /**
+   * Runs {@code runs} inferences on inputs of zeros on a new one-thread session, so that the JIT
+   * compiles the kernels before the first real request; a few hundred runs bring the first
+   * request close to the steady state. Safe to call while other threads use the model.
+   *
+   * @throws IllegalArgumentException when {@code runs < 0}
+   * @throws IllegalStateException when the model is closed
+   */
+  public void warmUp(int runs) {
+    if (runs < 0) {
+      throw new IllegalArgumentException("warm-up runs must be at least 0, got " + runs);
+    }
+    float[][] in = new float[inputNames.size()][];
+    for (int i = 0; i < in.length; i++) {
+      in[i] = new float[compiled.input(i).size()];
+    }
+    float[][] out = new float[outputNames.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = new float[compiled.output(i).size()];
+    }
+    try (Session s = newSession()) {
+      for (int r = 0; r < runs - 1; r++) {
+        s.run(in, out);
+      }
+      if (runs > 0) { // the last through run(Map), so the tensor path is loaded too
+        java.util.Map<String, Tensor> feed = new java.util.HashMap<>();
+        for (int i = 0; i < in.length; i++) {
+          feed.put(inputNames.get(i), Tensor.of(in[i], graph.typeOf(inputNames.get(i)).dims()));
+        }
+        s.run(feed);
+      }
+    }
   }
 
   /** The validated graph. For reading only: changing it is not supported and breaks the model. */
@@ -288,7 +379,7 @@ public final class Model implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("model is closed");
     }
-    return new Session(this, compiled.newExecutor(), options);
+    return new Session(this, compiled.newExecutor(), options, maxBatch);
   }
 
   CompiledGraph compiled() {

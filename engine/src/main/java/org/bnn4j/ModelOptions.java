@@ -5,15 +5,25 @@ import org.bnn4j.format.Limits;
 
 /** Immutable options for loading a {@link Model}. Start from {@link #defaults()}. */
 public final class ModelOptions {
-  private static final ModelOptions DEFAULTS = new ModelOptions(Limits.DEFAULT);
+  private static final ModelOptions DEFAULTS = new ModelOptions(Limits.DEFAULT, 1, 0, false);
 
   private final Limits limits;
+  private final int maxBatch;
+  private final int warmupRuns;
+  private final boolean requireVectorKernels;
 
-  private ModelOptions(Limits limits) {
+  private ModelOptions(Limits limits, int maxBatch, int warmupRuns,
+      boolean requireVectorKernels) {
     this.limits = limits;
+    this.maxBatch = maxBatch;
+    this.warmupRuns = warmupRuns;
+    this.requireVectorKernels = requireVectorKernels;
   }
 
-  /** {@return the default options: {@link Limits#DEFAULT}} */
+  /**
+   * {@return the default options: {@link Limits#DEFAULT}, batch 1 (the shapes stored in the
+   * model), no warm-up, scalar kernels allowed}
+   */
   public static ModelOptions defaults() {
     return DEFAULTS;
   }
@@ -30,11 +40,67 @@ public final class ModelOptions {
    * @return the new options
    */
   public ModelOptions withLimits(Limits limits) {
-    return new ModelOptions(Objects.requireNonNull(limits, "limits"));
+    return new ModelOptions(Objects.requireNonNull(limits, "limits"), maxBatch, warmupRuns,
+        requireVectorKernels);
+  }
+
+  /** The largest batch a session accepts; 1 unless {@link #withMaxBatch} says otherwise. */
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  /**
+   * A copy whose model accepts any batch size from 1 to {@code maxBatch} in the leading dim of
+   * every input and output (the model must store batch 1 there). A session runs a batch one
+   * example at a time on its batch-1 plan, so every example's result is bit-identical to
+   * running it alone, and a session's memory does not grow with the batch. Use {@code
+   * Integer.MAX_VALUE} for a free batch dim (bounded only by what an array holds).
+   *
+   * @throws IllegalArgumentException when {@code maxBatch < 1}
+   */
+  public ModelOptions withMaxBatch(int maxBatch) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+    }
+    return new ModelOptions(limits, maxBatch, warmupRuns, requireVectorKernels);
+  }
+
+  /** Inferences run on zeros while loading; 0 unless {@link #withWarmup} says otherwise. */
+  public int warmupRuns() {
+    return warmupRuns;
+  }
+
+  /**
+   * A copy whose {@code Model.load} also runs {@code runs} inferences on an input of zeros
+   * before returning, so that the JIT has compiled the kernels and the first request does not
+   * pay for it; see {@link Model#warmUp(int)}.
+   *
+   * @throws IllegalArgumentException when {@code runs < 0}
+   */
+  public ModelOptions withWarmup(int runs) {
+    if (runs < 0) {
+      throw new IllegalArgumentException("warm-up runs must be at least 0, got " + runs);
+    }
+    return new ModelOptions(limits, maxBatch, runs, requireVectorKernels);
+  }
+
+  /** True when loading fails rather than run on the scalar kernels. */
+  public boolean requireVectorKernels() {
+    return requireVectorKernels;
+  }
+
+  /**
+   * A copy whose {@code Model.load} throws {@link KernelUnavailableException} when the Vector
+   * API kernels are not running (for example without {@code --add-modules
+   * jdk.incubator.vector}), instead of running the scalar kernels 10 to 20 times slower.
+   */
+  public ModelOptions withRequireVectorKernels(boolean require) {
+    return new ModelOptions(limits, maxBatch, warmupRuns, require);
   }
 
   @Override
   public String toString() {
-    return "ModelOptions[limits=" + limits + "]";
+    return "ModelOptions[limits=" + limits + ", maxBatch=" + maxBatch + ", warmupRuns="
+        + warmupRuns + ", requireVectorKernels=" + requireVectorKernels + "]";
   }
 }

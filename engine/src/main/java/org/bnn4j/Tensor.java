@@ -23,7 +23,7 @@ public final class Tensor {
    * @param data the values, row-major; copied
    * @param dims the shape
    * @return the tensor
-   * @throws IllegalArgumentException when a dim is negative or the element count is not {@code
+   * @throws InvalidInputException when a dim is negative or the element count is not {@code
    *     data.length}
    */
   public static Tensor of(float[] data, int... dims) {
@@ -31,7 +31,7 @@ public final class Tensor {
     Objects.requireNonNull(dims, "dims");
     long n = elementCount(dims);
     if (n != data.length) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " holds " + n
+      throw new InvalidInputException("shape " + Arrays.toString(dims) + " holds " + n
           + " elements, data has " + data.length);
     }
     return new Tensor(data.clone(), dims.clone());
@@ -42,14 +42,59 @@ public final class Tensor {
    *
    * @param dims the shape
    * @return the tensor
+   * @throws InvalidInputException when a dim is negative or the tensor is larger than an array
    */
   public static Tensor zeros(int... dims) {
     long n = elementCount(dims);
     if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has " + n
+      throw new InvalidInputException("shape " + Arrays.toString(dims) + " has " + n
           + " elements, more than one array holds");
     }
     return new Tensor(new float[(int) n], dims.clone());
+  }
+
+  /**
+   * Joins tensors along their leading dim, for example n images of shape [1, C, H, W] into one
+   * batch of shape [n, C, H, W]. Every tensor must have the same rank and the same dims after
+   * the first.
+   *
+   * @throws InvalidInputException when the list is empty, the shapes do not fit together or the
+   *     result is larger than an array
+   */
+  public static Tensor concat(java.util.List<Tensor> tensors) {
+    Objects.requireNonNull(tensors, "tensors");
+    if (tensors.isEmpty()) {
+      throw new InvalidInputException("concat needs at least one tensor");
+    }
+    int[] first = tensors.get(0).shape;
+    if (first.length == 0) {
+      throw new InvalidInputException("concat needs tensors of rank 1 or more, got a scalar");
+    }
+    long lead = 0;
+    long total = 0;
+    for (Tensor t : tensors) {
+      Objects.requireNonNull(t, "tensor");
+      if (t.shape.length != first.length
+          || !Arrays.equals(t.shape, 1, t.shape.length, first, 1, first.length)) {
+        throw new InvalidInputException("concat needs tensors that differ only in their leading"
+            + " dim; got " + Arrays.toString(first) + " and " + Arrays.toString(t.shape));
+      }
+      lead += t.shape[0];
+      total += t.data.length;
+    }
+    if (total > Integer.MAX_VALUE - 8 || lead > Integer.MAX_VALUE) {
+      throw new InvalidInputException("concat of " + tensors.size() + " tensors holds " + total
+          + " elements, more than one array holds");
+    }
+    float[] data = new float[(int) total];
+    int at = 0;
+    for (Tensor t : tensors) {
+      System.arraycopy(t.data, 0, data, at, t.data.length);
+      at += t.data.length;
+    }
+    int[] shape = first.clone();
+    shape[0] = (int) lead;
+    return new Tensor(data, shape);
   }
 
   /** Takes ownership of {@code data} without copying; the caller must not keep it. */
@@ -61,11 +106,11 @@ public final class Tensor {
     long n = 1;
     for (int d : dims) {
       if (d < 0) {
-        throw new IllegalArgumentException("negative dim in shape " + Arrays.toString(dims));
+        throw new InvalidInputException("negative dim in shape " + Arrays.toString(dims));
       }
       n *= d;
       if (n > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " is too large");
+        throw new InvalidInputException("shape " + Arrays.toString(dims) + " is too large");
       }
     }
     return n;

@@ -57,7 +57,7 @@ class SessionTest {
       assertEquals(List.of("y"), model.outputNames());
       assertArrayEquals(new int[] {1, 3, 2, 2}, model.inputShape("x"));
       assertArrayEquals(new int[] {1, 3, 2, 2}, model.outputShape("y"));
-      assertEquals("scale-relu", model.metadata().getName());
+      assertEquals("scale-relu", model.metadata().name());
       assertTrue(model.sessionMemoryBytes() > 0);
       Tensor out = s.run(Tensor.of(X, 1, 3, 2, 2));
       assertArrayEquals(new int[] {1, 3, 2, 2}, out.shape());
@@ -200,7 +200,7 @@ class SessionTest {
     for (Model model : new Model[] {Model.load(bytes), Model.load(file), Model.load(stream),
         Model.load(bytes, ModelOptions.defaults().withLimits(Limits.DEFAULT))}) {
       try (model; Session s = model.newSession()) {
-        assertEquals("scale-relu", model.metadata().getName());
+        assertEquals("scale-relu", model.metadata().name());
         assertArrayEquals(Y, s.run(Tensor.of(X, 1, 3, 2, 2)).toFloatArray());
       }
     }
@@ -240,8 +240,8 @@ class SessionTest {
   @Test
   void unknownNamesInShapeQueries() {
     try (Model model = Model.fromGraph(scaleRelu())) {
-      assertThrows(IllegalArgumentException.class, () -> model.inputShape("y"));
-      assertThrows(IllegalArgumentException.class, () -> model.outputShape("x"));
+      assertThrows(InvalidInputException.class, () -> model.inputShape("y"));
+      assertThrows(InvalidInputException.class, () -> model.outputShape("x"));
     }
   }
 }

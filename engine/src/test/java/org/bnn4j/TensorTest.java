@@ -25,10 +25,10 @@ class TensorTest {
     int[] shape = t.shape();
     shape[0] = 7;
     assertArrayEquals(new int[] {2, 3}, t.shape());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> Tensor.of(new float[5], 2, 3));
     assertEquals("shape [2, 3] holds 6 elements, data has 5", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[0], -1, 0));
+    assertThrows(InvalidInputException.class, () -> Tensor.of(new float[0], -1, 0));
   }
 
   @Test

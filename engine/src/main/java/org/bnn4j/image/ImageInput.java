@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -14,38 +15,56 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.bnn4j.InputSpec;
 import org.bnn4j.InvalidInputException;
 import org.bnn4j.Tensor;
-import org.bnn4j.format.Limits;
-import org.bnn4j.format.proto.InputSpec;
 
 /**
  * Turns an image file into the float tensor a model input expects, as the input's {@link
  * InputSpec} describes: decode (PNG, JPEG, BMP or GIF, with {@code javax.imageio} only), convert
- * to the spec's colour mode, resize to its height and width, scale and normalise.
+ * to the spec's colour mode, invert when the background is the wrong one, fit to the input's
+ * height and width, scale and normalise. {@code bnn4j classify}, {@code bnn4j eval} on image
+ * folders and applications all use this one path.
  *
  * <pre>{@code
- * InputSpec spec = model.metadata().getInputs(0);
- * Tensor x = ImageInput.load(Path.of("cat.png"), spec, Limits.DEFAULT);
+ * InputSpec spec = model.inputSpec(model.inputNames().get(0));
+ * Tensor x = ImageInput.load(Path.of("digit.png"), spec);
  * }</pre>
  *
  * <ul>
  *   <li><b>Pixel limit.</b> The width and height are read from the image header before any pixel
- *       is decoded; an image with more than {@link Limits#maxImagePixels()} pixels is refused, so
- *       a small file that claims to be huge (a decompression bomb) never allocates its pixels.
+ *       is decoded; an image with more than {@link ImageLimits#maxImagePixels()} pixels is
+ *       refused, so a small file that claims to be huge (a decompression bomb) never allocates
+ *       its pixels.
  *   <li><b>Colour.</b> GRAYSCALE gives one channel, the luma {@code 0.299 R + 0.587 G + 0.114
  *       B} (a grey image's own samples are used as they are); RGB and BGR give three channels
  *       in that order (a grey image is repeated). When the spec leaves the colour mode
  *       unspecified, one channel means GRAYSCALE and three mean RGB. Alpha is dropped, not
  *       composited. 16-bit samples are brought to the 0..255 range.
- *   <li><b>Resize.</b> Bilinear with half-pixel centres: output pixel {@code (x, y)} samples the
- *       source at {@code ((x + 0.5) * srcW / dstW - 0.5, (y + 0.5) * srcH / dstH - 0.5)},
- *       clamped to the image, as OpenCV's {@code INTER_LINEAR} and PyTorch's {@code
- *       interpolate(mode="bilinear", align_corners=False)} do. Same-size input is copied exactly.
- *       No anti-aliasing filter is applied, so shrinking by more than 2x can alias.
- *   <li><b>Normalise.</b> {@code (v * pixel_scale - mean[c]) / std[c]} where {@code v} is the
- *       0..255 sample, {@code pixel_scale} defaults to 1/255 when zero, and mean and std default
- *       to 0 and 1; a single mean or std value applies to every channel.
+ *   <li><b>Background.</b> When the spec names the background the model was trained on
+ *       ({@link InputSpec.Background#DARK} for MNIST), the image's own background is judged from
+ *       its border: the median of the outermost ring of pixels (first and last row and column)
+ *       of the grey image (the mean of the channels for colour) is light when it is at least
+ *       128 of 255, else dark. When the two differ, every sample {@code v} becomes {@code 255 -
+ *       v}, so a digit drawn black on white reaches an MNIST model white on black.
+ *   <li><b>Fit.</b> {@link InputSpec.Fit#STRETCH}: bilinear resize with half-pixel centres to
+ *       exactly the input size: output pixel {@code (x, y)} samples the source at {@code ((x +
+ *       0.5) * srcW / dstW - 0.5, (y + 0.5) * srcH / dstH - 0.5)}, clamped to the image, as
+ *       OpenCV's {@code INTER_LINEAR} and PyTorch's {@code interpolate(mode="bilinear",
+ *       align_corners=False)} do; same-size input is copied exactly; no anti-aliasing, so
+ *       shrinking by more than 2x can alias. {@link InputSpec.Fit#PAD}: scaled to fit keeping
+ *       the aspect ratio (box-filter averaging when shrinking, bilinear when growing), centred,
+ *       the rest filled with the image's own background (its border median per channel, after
+ *       any inversion), so the seam does not show. {@link InputSpec.Fit#MNIST}: as LeCun's MNIST was made, on the ink (how
+ *       far a pixel's grey level is beyond the border median, stretched so the strongest ink is
+ *       255, as MNIST's bilevel scans had it; every channel gets the same grey glyph): crop to
+ *       the bounding box of the ink (pixels with at least a fifth of the strongest ink), scale it to fit a 20x20 box keeping the aspect ratio (anti-aliased
+ *       by box-filter averaging when shrinking), and place it on a 28x28 background so that its
+ *       centre of mass is at pixel (14, 14), with an integer shift (other input sizes scale the
+ *       20 and the centre).
+ *   <li><b>Normalise.</b> {@code (v * pixelScale - mean[c]) / std[c]} where {@code v} is the
+ *       0..255 sample, and mean and std default to 0 and 1; a single mean or std value applies
+ *       to every channel.
  * </ul>
  *
  * <p>Every failure (not an image, an unsupported format, a truncated or corrupt file, an image
@@ -58,6 +77,11 @@ public final class ImageInput {
 
   private ImageInput() {}
 
+  /** As {@link #load(Path, InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}. */
+  public static Tensor load(Path path, InputSpec spec) {
+    return load(path, spec, ImageLimits.DEFAULT);
+  }
+
   /**
    * Reads, decodes and preprocesses an image file; see the class comment.
    *
@@ -67,7 +91,7 @@ public final class ImageInput {
    * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
    * @throws InvalidInputException when the file cannot be read or is not an image the spec fits
    */
-  public static Tensor load(Path path, InputSpec spec, Limits limits) {
+  public static Tensor load(Path path, InputSpec spec, ImageLimits limits) {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(limits, "limits");
@@ -87,6 +111,11 @@ public final class ImageInput {
     return load(bytes, name, spec, limits);
   }
 
+  /** As {@link #load(byte[], InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}. */
+  public static Tensor load(byte[] bytes, InputSpec spec) {
+    return load(bytes, "image", spec, ImageLimits.DEFAULT);
+  }
+
   /**
    * Decodes and preprocesses an image held in memory; see the class comment.
    *
@@ -96,12 +125,12 @@ public final class ImageInput {
    * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
    * @throws InvalidInputException when the bytes are not an image the spec fits
    */
-  public static Tensor load(byte[] bytes, InputSpec spec, Limits limits) {
+  public static Tensor load(byte[] bytes, InputSpec spec, ImageLimits limits) {
     return load(bytes, "image", spec, limits);
   }
 
   /**
-   * As {@link #load(byte[], InputSpec, Limits)}, naming the image {@code name} in errors.
+   * As {@link #load(byte[], InputSpec, ImageLimits)}, naming the image {@code name} in errors.
    *
    * @param bytes the image file's content
    * @param name what error messages call the image
@@ -110,7 +139,7 @@ public final class ImageInput {
    * @return a new [1, C, H, W] tensor
    * @throws InvalidInputException when the bytes are not an image the spec fits
    */
-  public static Tensor load(byte[] bytes, String name, InputSpec spec, Limits limits) {
+  public static Tensor load(byte[] bytes, String name, InputSpec spec, ImageLimits limits) {
     Objects.requireNonNull(bytes, "bytes");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(spec, "spec");
@@ -124,36 +153,58 @@ public final class ImageInput {
     return preprocess(d, t);
   }
 
+  /**
+   * Preprocesses an image already decoded, for applications that decode themselves; see the
+   * class comment (everything but decoding applies).
+   *
+   * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
+   * @throws InvalidInputException when the spec does not describe an image input or the image
+   *     is over the pixel limit
+   */
+  public static Tensor fromImage(BufferedImage image, InputSpec spec, ImageLimits limits) {
+    Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(limits, "limits");
+    Target t = Target.of(spec, limits);
+    if ((long) image.getWidth() * image.getHeight() > limits.maxImagePixels()) {
+      throw new InvalidInputException("image is " + image.getWidth() + "x" + image.getHeight()
+          + " pixels, over the limit of " + limits.maxImagePixels() + " (maxImagePixels)");
+    }
+    return preprocess(new Decoded(samples(image, t.gray), image.getWidth(), image.getHeight()),
+        t);
+  }
+
   /** The model-side description of the wanted tensor, checked once. */
   private record Target(int channels, int height, int width, boolean gray, boolean bgr,
-      float scale, float[] mean, float[] std, String input) {
+      float scale, float[] mean, float[] std, InputSpec.Background background,
+      InputSpec.Fit fit, String input) {
 
-    static Target of(InputSpec spec, Limits limits) {
-      String input = "input '" + spec.getName() + "'";
-      if (spec.getLayout() == InputSpec.Layout.NC) {
+    static Target of(InputSpec spec, ImageLimits limits) {
+      String input = "input '" + spec.name() + "'";
+      if (spec.layout() == InputSpec.Layout.NC) {
         throw new InvalidInputException(input + " has layout NC, expected NCHW for an image");
       }
-      if (spec.getShapeCount() != 4) {
-        throw new InvalidInputException(input + " has shape " + spec.getShapeList()
+      if (spec.shape().size() != 4) {
+        throw new InvalidInputException(input + " has shape " + spec.shape()
             + ", expected [N, C, H, W] for an image");
       }
-      long n = spec.getShape(0);
-      long c = spec.getShape(1);
-      long h = spec.getShape(2);
-      long w = spec.getShape(3);
+      long n = spec.shape().get(0);
+      long c = spec.shape().get(1);
+      long h = spec.shape().get(2);
+      long w = spec.shape().get(3);
       if (n > 1) {
         throw new InvalidInputException(input + " has batch " + n + ", expected 1 for an image");
       }
       if (h <= 0 || w <= 0 || h > Integer.MAX_VALUE || w > Integer.MAX_VALUE) {
-        throw new InvalidInputException(input + " has shape " + spec.getShapeList()
+        throw new InvalidInputException(input + " has shape " + spec.shape()
             + ", expected a positive static height and width");
       }
       if (h * w > limits.maxImagePixels()) {
         throw new InvalidInputException(input + " is " + w + "x" + h
             + " pixels, over the limit of " + limits.maxImagePixels() + " (maxImagePixels)");
       }
-      InputSpec.ColorMode mode = spec.getColorMode();
-      if (mode == InputSpec.ColorMode.COLOR_UNSPECIFIED) {
+      InputSpec.ColorMode mode = spec.colorMode();
+      if (mode == InputSpec.ColorMode.UNSPECIFIED) {
         if (c == 1) {
           mode = InputSpec.ColorMode.GRAYSCALE;
         } else if (c == 3) {
@@ -164,27 +215,27 @@ public final class ImageInput {
       boolean color = mode == InputSpec.ColorMode.RGB || mode == InputSpec.ColorMode.BGR;
       if (!(gray && c == 1) && !(color && c == 3)) {
         throw new InvalidInputException(input + " has " + c + " channel(s) and colour mode "
-            + spec.getColorMode() + ", expected 1 channel for GRAYSCALE or 3 for RGB or BGR");
+            + spec.colorMode() + ", expected 1 channel for GRAYSCALE or 3 for RGB or BGR");
       }
       int ch = (int) c;
-      float scale = spec.getPixelScale() == 0f ? 1f / 255f : spec.getPixelScale();
-      if (!Float.isFinite(scale)) {
+      float scale = spec.pixelScale();
+      if (!Float.isFinite(scale) || scale == 0f) {
         throw new InvalidInputException(input + " has pixel_scale " + scale
-            + ", expected a finite number");
+            + ", expected a finite non-zero number");
       }
-      float[] mean = perChannel(input, "mean", spec.getMeanList(), ch, 0f);
-      float[] std = perChannel(input, "std", spec.getStdList(), ch, 1f);
+      float[] mean = perChannel(input, "mean", spec.mean(), ch, 0f);
+      float[] std = perChannel(input, "std", spec.std(), ch, 1f);
       for (int i = 0; i < ch; i++) {
         if (!Float.isFinite(mean[i]) || !Float.isFinite(std[i]) || std[i] == 0f) {
-          throw new InvalidInputException(input + " has mean " + spec.getMeanList() + " and std "
-              + spec.getStdList() + ", expected finite values and a non-zero std");
+          throw new InvalidInputException(input + " has mean " + spec.mean() + " and std "
+              + spec.std() + ", expected finite values and a non-zero std");
         }
       }
       return new Target(ch, (int) h, (int) w, gray, mode == InputSpec.ColorMode.BGR, scale,
-          mean, std, input);
+          mean, std, spec.background(), spec.fit(), input);
     }
 
-    private static float[] perChannel(String input, String what, java.util.List<Float> values,
+    private static float[] perChannel(String input, String what, List<Float> values,
         int c, float dflt) {
       float[] out = new float[c];
       if (values.isEmpty()) {
@@ -206,7 +257,8 @@ public final class ImageInput {
   /** Decoded samples in 0..255, one plane per channel (1 grey or 3 RGB), row-major. */
   private record Decoded(float[][] planes, int width, int height) {}
 
-  private static Decoded decode(byte[] bytes, String name, boolean gray, Limits limits) {
+  private static Decoded decode(byte[] bytes, String name, boolean gray,
+      ImageLimits limits) {
     ImageReader reader = null;
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
@@ -320,10 +372,71 @@ public final class ImageInput {
 
   private static Tensor preprocess(Decoded d, Target t) {
     int hw = t.height * t.width;
+    float[][] planes = d.planes;
+    int w = d.width;
+    int h = d.height;
+    // The image's background, per channel (the border median), and as one grey level.
+    float[] border = new float[planes.length];
+    float borderGray = 0f;
+    for (int c = 0; c < planes.length; c++) {
+      border[c] = ImageFit.borderMedian(planes[c], w, h);
+      borderGray += border[c] / planes.length;
+    }
+    boolean lightImage = borderGray >= 128f;
+    if (t.background != InputSpec.Background.UNSPECIFIED
+        && lightImage != (t.background == InputSpec.Background.LIGHT)) {
+      for (float[] p : planes) {
+        for (int i = 0; i < p.length; i++) {
+          p[i] = 255f - p[i];
+        }
+      }
+      for (int c = 0; c < border.length; c++) {
+        border[c] = 255f - border[c];
+      }
+      borderGray = 255f - borderGray;
+      lightImage = !lightImage;
+    }
+    if (t.fit == InputSpec.Fit.PAD) {
+      planes = ImageFit.pad(planes, w, h, t.width, t.height, border);
+      w = t.width;
+      h = t.height;
+    } else if (t.fit == InputSpec.Fit.MNIST) {
+      // Ink: how far each pixel is from the background, grey, stretched so the strongest is 255
+      // (MNIST's glyphs were bilevel scans).
+      float bgInk = lightImage ? 255f - borderGray : borderGray;
+      float[] ink = new float[w * h];
+      float max = 0f;
+      for (int i = 0; i < ink.length; i++) {
+        float v = 0f;
+        for (float[] p : planes) {
+          v += (lightImage ? 255f - p[i] : p[i]) / planes.length;
+        }
+        ink[i] = Math.max(0f, v - bgInk);
+        max = Math.max(max, ink[i]);
+      }
+      if (max > 0f) {
+        for (int i = 0; i < ink.length; i++) {
+          ink[i] = ink[i] * (255f / max);
+        }
+      }
+      float[] placed = ImageFit.mnist(new float[][] {ink}, ink, w, h, t.width, t.height,
+          new float[] {0f})[0];
+      if (lightImage) {
+        for (int i = 0; i < placed.length; i++) {
+          placed[i] = 255f - placed[i];
+        }
+      }
+      planes = new float[planes.length][];
+      for (int c = 0; c < planes.length; c++) {
+        planes[c] = placed;
+      }
+      w = t.width;
+      h = t.height;
+    }
     float[] out = new float[t.channels * hw];
     for (int c = 0; c < t.channels; c++) {
-      float[] src = d.planes[t.bgr ? 2 - c : c];
-      resizeBilinear(src, d.width, d.height, out, c * hw, t.width, t.height);
+      float[] src = planes[t.bgr ? 2 - c : c];
+      resizeBilinear(src, w, h, out, c * hw, t.width, t.height);
       float mean = t.mean[c];
       float std = t.std[c];
       for (int i = c * hw; i < (c + 1) * hw; i++) {

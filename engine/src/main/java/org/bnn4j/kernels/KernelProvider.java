@@ -8,6 +8,11 @@ public interface KernelProvider {
   /** A short name for logs and benchmarks, e.g. "vector(256-bit)" or "scalar". */
   String name();
 
+  /** Bits in the widest vector these kernels use, 0 for scalar kernels. */
+  default int vectorBitSize() {
+    return 0;
+  }
+
   /** The binary convolution for {@code spec}, or null when this provider does not handle it. */
   BinaryConvKernel binaryConv(BinaryConvSpec spec);
 

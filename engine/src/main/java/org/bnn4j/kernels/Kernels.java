@@ -27,8 +27,58 @@ public final class Kernels {
 
   private static final System.Logger LOG = System.getLogger(Kernels.class.getName());
 
+  /** Why the scalar kernels were chosen, or null when the vector ones were. */
+  private static volatile String fallbackReason;
+
   private static final class Holder {
     static final KernelProvider PROVIDER = select(System.getProperty(PROPERTY, "auto"));
+  }
+
+  /**
+   * Why the selected kernels are scalar, in one sentence naming the fix, or null when they are
+   * the vector kernels.
+   */
+  public static String fallbackReason() {
+    provider();
+    return fallbackReason;
+  }
+
+  /** True when the Vector API module is missing from the boot layer. */
+  public static boolean vectorModuleMissing() {
+    return !vectorModulePresent();
+  }
+
+  /**
+   * True when the CPU counts the bits of a vector of longs in one instruction (AVX-512
+   * VPOPCNTDQ on x86, NEON CNT on AArch64); otherwise the Vector API emulates it with byte
+   * shuffles, about 2x slower per word. Read from /proc/cpuinfo on x86; false when unknown.
+   */
+  public static boolean hardwareVectorPopcount() {
+    return PopcountProbe.HARDWARE;
+  }
+
+  private static final class PopcountProbe {
+    static final boolean HARDWARE = probe();
+
+    private static boolean probe() {
+      String arch = System.getProperty("os.arch", "");
+      if (arch.equals("aarch64")) {
+        return true;
+      }
+      try {
+        java.nio.file.Path info = java.nio.file.Path.of("/proc/cpuinfo");
+        if (!java.nio.file.Files.isReadable(info)) {
+          return false;
+        }
+        try (var lines = java.nio.file.Files.lines(info)) {
+          return lines.filter(l -> l.startsWith("flags")).findFirst()
+              .map(l -> java.util.Arrays.asList(l.split("\\s+")).contains("avx512_vpopcntdq"))
+              .orElse(false);
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        return false;
+      }
+    }
   }
 
   /** The selected provider, chosen on first use. */
@@ -65,10 +115,13 @@ public final class Kernels {
   static KernelProvider select(String mode) {
     switch (mode.toLowerCase(Locale.ROOT)) {
       case "scalar":
+        fallbackReason = "-D" + PROPERTY + "=scalar asks for the scalar kernels";
         return ScalarKernelProvider.INSTANCE;
       case "vector": {
         KernelProvider p = vectorOrNull();
         if (p == null) {
+          fallbackReason = "jdk.incubator.vector is not available; pass --add-modules"
+              + " jdk.incubator.vector";
           LOG.log(System.Logger.Level.WARNING, "bnn4j: -D" + PROPERTY + "=vector but"
               + " jdk.incubator.vector is not available, using scalar kernels; pass"
               + " --add-modules jdk.incubator.vector");
@@ -78,17 +131,22 @@ public final class Kernels {
       }
       case "auto": {
         if (!vectorModulePresent()) {
+          fallbackReason = "jdk.incubator.vector is not available; pass --add-modules"
+              + " jdk.incubator.vector";
           LOG.log(System.Logger.Level.INFO, "bnn4j: jdk.incubator.vector is not available, using"
               + " scalar kernels; pass --add-modules jdk.incubator.vector for the fast ones");
           return ScalarKernelProvider.INSTANCE;
         }
         if (!c2Enabled()) {
+          fallbackReason = "the C2 JIT is off; drop -XX:TieredStopAtLevel / -Xint";
           LOG.log(System.Logger.Level.INFO, "bnn4j: the C2 JIT is off, using scalar kernels;"
               + " drop -XX:TieredStopAtLevel / -Xint for the fast vector kernels");
           return ScalarKernelProvider.INSTANCE;
         }
         KernelProvider p = vectorOrNull();
         if (p == null) {
+          fallbackReason = "the vector kernels failed to load; pass --add-modules"
+              + " jdk.incubator.vector";
           LOG.log(System.Logger.Level.INFO, "bnn4j: the vector kernels failed to load, using"
               + " scalar kernels; pass --add-modules jdk.incubator.vector");
           return ScalarKernelProvider.INSTANCE;

@@ -12,6 +12,7 @@ public final class Executor {
   private float[] arena;
   private long[] words;
   private int threads = 1;
+  private WorkerPool pool;
 
   Executor(CompiledGraph program) {
     this.program = program;
@@ -45,17 +46,24 @@ public final class Executor {
     return threads;
   }
 
+  /** The pool whose workers each op may borrow; null means {@link WorkerPool#shared()}. */
+  public void setPool(WorkerPool pool) {
+    this.pool = pool;
+  }
+
   /** Runs every op in order. */
   public void run() {
     float[] a = arena();
     long[] w = words;
     int prev = Parallelism.setThreads(threads);
+    WorkerPool prevPool = Parallelism.setPool(pool);
     try {
       for (Op op : ops) {
         op.run(a, w);
       }
     } finally {
       Parallelism.setThreads(prev);
+      Parallelism.setPool(prevPool);
     }
   }
 

@@ -17,8 +17,8 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.bnn4j.InvalidInputException;
 import org.bnn4j.Tensor;
-import org.bnn4j.format.Limits;
-import org.bnn4j.format.proto.InputSpec;
+import java.util.List;
+import org.bnn4j.InputSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,8 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ImageInputTest {
 
   private static InputSpec spec(int c, int h, int w) {
-    return InputSpec.newBuilder().setName("x").addShape(1).addShape(c).addShape(h).addShape(w)
-        .build();
+    return InputSpec.of("x", 1, c, h, w);
   }
 
   /** A w x h RGB image whose pixel (x, y) is (10x + y, 20y + 1, 255 - 7x - 3y). */
@@ -115,7 +114,7 @@ class ImageInputTest {
   void losslessColourRoundTripGivesRawSamplesOver255(String format) throws IOException {
     // GIF is palette-based, but this image has fewer than 256 colours, so it stays exact.
     byte[] bytes = encode(rgbImage(6, 8), format);
-    Tensor t = ImageInput.load(bytes, spec(3, 8, 6), Limits.DEFAULT);
+    Tensor t = ImageInput.load(bytes, spec(3, 8, 6), ImageLimits.DEFAULT);
     assertArrayEquals(new int[] {1, 3, 8, 6}, t.shape());
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 6; x++) {
@@ -129,7 +128,7 @@ class ImageInputTest {
   @Test
   void jpegRoundTripIsClose() throws IOException {
     byte[] bytes = encode(rgbImage(8, 8), "jpeg");
-    Tensor t = ImageInput.load(bytes, spec(3, 8, 8), Limits.DEFAULT);
+    Tensor t = ImageInput.load(bytes, spec(3, 8, 8), ImageLimits.DEFAULT);
     double err = 0;
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {
@@ -145,7 +144,7 @@ class ImageInputTest {
   @ValueSource(strings = {"png", "bmp", "gif"})
   void grayImageKeepsItsSamples(String format) throws IOException {
     byte[] bytes = encode(grayImage(5, 8), format);
-    Tensor t = ImageInput.load(bytes, spec(1, 8, 5), Limits.DEFAULT);
+    Tensor t = ImageInput.load(bytes, spec(1, 8, 5), ImageLimits.DEFAULT);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 5; x++) {
         assertEquals((10 * x + 30 * y) / 255f, t.get(0, 0, y, x), 1e-6f, format);
@@ -155,7 +154,7 @@ class ImageInputTest {
 
   @Test
   void grayImageIsRepeatedForRgbInput() throws IOException {
-    Tensor t = ImageInput.load(encode(grayImage(5, 3), "png"), spec(3, 3, 5), Limits.DEFAULT);
+    Tensor t = ImageInput.load(encode(grayImage(5, 3), "png"), spec(3, 3, 5), ImageLimits.DEFAULT);
     for (int c = 0; c < 3; c++) {
       assertEquals((10 * 2 + 30) / 255f, t.get(0, c, 1, 2), 1e-6f);
     }
@@ -163,15 +162,15 @@ class ImageInputTest {
 
   @Test
   void colourImageIsLumaForGrayInput() throws IOException {
-    Tensor t = ImageInput.load(encode(rgbImage(4, 2), "png"), spec(1, 2, 4), Limits.DEFAULT);
+    Tensor t = ImageInput.load(encode(rgbImage(4, 2), "png"), spec(1, 2, 4), ImageLimits.DEFAULT);
     float luma = 0.299f * r(3, 1) + 0.587f * g(3, 1) + 0.114f * b(3, 1);
     assertEquals(luma / 255f, t.get(0, 0, 1, 3), 1e-5f);
   }
 
   @Test
   void bgrSwapsChannels() throws IOException {
-    InputSpec bgr = spec(3, 2, 3).toBuilder().setColorMode(InputSpec.ColorMode.BGR).build();
-    Tensor t = ImageInput.load(encode(rgbImage(3, 2), "png"), bgr, Limits.DEFAULT);
+    InputSpec bgr = spec(3, 2, 3).withColorMode(InputSpec.ColorMode.BGR);
+    Tensor t = ImageInput.load(encode(rgbImage(3, 2), "png"), bgr, ImageLimits.DEFAULT);
     assertEquals(b(2, 1) / 255f, t.get(0, 0, 1, 2), 1e-6f);
     assertEquals(g(2, 1) / 255f, t.get(0, 1, 1, 2), 1e-6f);
     assertEquals(r(2, 1) / 255f, t.get(0, 2, 1, 2), 1e-6f);
@@ -179,9 +178,9 @@ class ImageInputTest {
 
   @Test
   void normalisesWithScaleMeanAndStd() throws IOException {
-    InputSpec s = spec(3, 2, 3).toBuilder().setPixelScale(1f).addMean(10f).addMean(20f)
-        .addMean(30f).addStd(2f).build();
-    Tensor t = ImageInput.load(encode(rgbImage(3, 2), "png"), s, Limits.DEFAULT);
+    InputSpec s = spec(3, 2, 3).withPixelScale(1f)
+        .withNormalization(List.of(10f, 20f, 30f), List.of(2f));
+    Tensor t = ImageInput.load(encode(rgbImage(3, 2), "png"), s, ImageLimits.DEFAULT);
     assertEquals((r(1, 1) - 10f) / 2f, t.get(0, 0, 1, 1), 1e-5f);
     assertEquals((g(1, 1) - 20f) / 2f, t.get(0, 1, 1, 1), 1e-5f);
     assertEquals((b(1, 1) - 30f) / 2f, t.get(0, 2, 1, 1), 1e-5f);
@@ -220,8 +219,8 @@ class ImageInputTest {
     img.getRaster().setSample(1, 0, 0, 10);
     img.getRaster().setSample(0, 1, 0, 20);
     img.getRaster().setSample(1, 1, 0, 30);
-    InputSpec s = spec(1, 4, 4).toBuilder().setPixelScale(1f).build();
-    Tensor t = ImageInput.load(encode(img, "png"), s, Limits.DEFAULT);
+    InputSpec s = spec(1, 4, 4).withPixelScale(1f);
+    Tensor t = ImageInput.load(encode(img, "png"), s, ImageLimits.DEFAULT);
     assertEquals(2.5f + 0.25f * 20, t.get(0, 0, 1, 1), 1e-5f);
     assertEquals(30f, t.get(0, 0, 3, 3), 1e-5f);
   }
@@ -230,7 +229,7 @@ class ImageInputTest {
   void loadsFromPath(@TempDir Path dir) throws IOException {
     Path p = dir.resolve("img.bmp");
     Files.write(p, encode(rgbImage(3, 3), "bmp"));
-    Tensor t = ImageInput.load(p, spec(3, 3, 3), Limits.DEFAULT);
+    Tensor t = ImageInput.load(p, spec(3, 3, 3), ImageLimits.DEFAULT);
     assertEquals(r(2, 2) / 255f, t.get(0, 0, 2, 2), 1e-6f);
   }
 
@@ -255,11 +254,11 @@ class ImageInputTest {
     byte[] bomb = pngHeader(100_000, 100_000);
     var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().threadId();
-    ImageInput.load(encode0(), spec(1, 2, 2), Limits.DEFAULT); // warm up ImageIO
+    ImageInput.load(encode0(), spec(1, 2, 2), ImageLimits.DEFAULT); // warm up ImageIO
     long a0 = mx.getThreadAllocatedBytes(tid);
     long t0 = System.nanoTime();
     InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(bomb, "bomb.png", spec(3, 8, 8), Limits.DEFAULT));
+        () -> ImageInput.load(bomb, "bomb.png", spec(3, 8, 8), ImageLimits.DEFAULT));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     long allocated = mx.getThreadAllocatedBytes(tid) - a0;
     assertEquals("bomb.png is 100000x100000 pixels, over the limit of 67108864 (maxImagePixels)",
@@ -280,7 +279,7 @@ class ImageInputTest {
   void tighterPixelLimitIsNamed() throws IOException {
     InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> ImageInput.load(encode(rgbImage(10, 10), "png"), "a.png", spec(3, 2, 2),
-            Limits.DEFAULT.withMaxImagePixels(99)));
+            ImageLimits.DEFAULT.withMaxImagePixels(99)));
     assertEquals("a.png is 10x10 pixels, over the limit of 99 (maxImagePixels)", e.getMessage());
   }
 
@@ -288,11 +287,11 @@ class ImageInputTest {
   void garbageIsNotAnImage() {
     InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> ImageInput.load("hello, world".getBytes(), "image.png", spec(3, 4, 4),
-            Limits.DEFAULT));
+            ImageLimits.DEFAULT));
     assertTrue(e.getMessage().startsWith("image.png: not a PNG, JPEG, BMP or GIF image"),
         e.getMessage());
     assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(new byte[0], spec(3, 4, 4), Limits.DEFAULT));
+        () -> ImageInput.load(new byte[0], spec(3, 4, 4), ImageLimits.DEFAULT));
   }
 
   @ParameterizedTest
@@ -302,7 +301,7 @@ class ImageInputTest {
     for (int len : new int[] {1, 4, 8, 16, 30, full.length / 2, full.length - 5}) {
       byte[] cut = Arrays.copyOf(full, len);
       try {
-        ImageInput.load(cut, spec(3, 8, 8), Limits.DEFAULT);
+        ImageInput.load(cut, spec(3, 8, 8), ImageLimits.DEFAULT);
       } catch (InvalidInputException expected) {
         assertTrue(expected.getMessage().startsWith("image"), expected.getMessage());
         assertTrue(!expected.getMessage().contains("\n"), "one line: " + expected.getMessage());
@@ -314,21 +313,22 @@ class ImageInputTest {
   @Test
   void zeroSizedHeaderIsRejected() {
     InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(pngHeader(0, 5), spec(3, 4, 4), Limits.DEFAULT));
+        () -> ImageInput.load(pngHeader(0, 5), spec(3, 4, 4), ImageLimits.DEFAULT));
     assertTrue(e.getMessage().startsWith("image"), e.getMessage());
   }
 
   @Test
   void specThatIsNotAnImageIsRejected() throws IOException {
     byte[] png = encode(rgbImage(3, 3), "png");
-    InputSpec flat = InputSpec.newBuilder().setName("x").addShape(1).addShape(10).build();
+    InputSpec flat = InputSpec.of("x", 1, 10);
     InvalidInputException e = assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(png, flat, Limits.DEFAULT));
+        () -> ImageInput.load(png, flat, ImageLimits.DEFAULT));
     assertEquals("input 'x' has shape [1, 10], expected [N, C, H, W] for an image",
         e.getMessage());
     assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(png, spec(2, 3, 3), Limits.DEFAULT));
+        () -> ImageInput.load(png, spec(2, 3, 3), ImageLimits.DEFAULT));
     assertThrows(InvalidInputException.class,
-        () -> ImageInput.load(png, spec(3, 3, 3).toBuilder().addStd(0f).build(), Limits.DEFAULT));
+        () -> ImageInput.load(png, spec(3, 3, 3).withNormalization(List.of(), List.of(0f)),
+            ImageLimits.DEFAULT));
   }
 }

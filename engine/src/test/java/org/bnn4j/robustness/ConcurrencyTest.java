@@ -79,7 +79,10 @@ class ConcurrencyTest {
           start.await();
           // Two sessions in turn per thread: sessions come and go while others run.
           for (int s = 0; s < 2; s++) {
-            try (Session session = model.newSession()) {
+            // Sessions alternate between one thread and two (the default is one), so results
+            // are checked across thread counts too.
+            try (Session session = model.newSession(
+                org.bnn4j.SessionOptions.defaults().withThreads(1 + (id + s) % 2))) {
               float[][] out = {new float[(int) expected[0].size()]};
               for (int r = 0; r < RUNS_PER_THREAD / 2; r++) {
                 int i = rnd.nextInt(INPUTS);

@@ -8,7 +8,6 @@ import org.bnn4j.ModelOptions;
 import org.bnn4j.Session;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelFile;
-import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.image.ImageInput;
 
 /**
@@ -25,11 +24,16 @@ final class FuzzTargets {
   /** Models that loaded run once on zeros when their working memory is at most this. */
   static final long MAX_RUN_BYTES = 16L << 20;
 
-  static final InputSpec RGB_SPEC = InputSpec.newBuilder().setName("image")
-      .addShape(1).addShape(3).addShape(8).addShape(8)
-      .addMean(0.5f).addStd(0.25f).build();
-  static final InputSpec GRAY_SPEC = InputSpec.newBuilder().setName("image")
-      .addShape(1).addShape(1).addShape(5).addShape(7).build();
+  /** Both specs use a background and a non-stretch fit, so fuzzing reaches that code too. */
+  static final org.bnn4j.InputSpec RGB_SPEC = org.bnn4j.InputSpec.of("image", 1, 3, 8, 8)
+      .withNormalization(java.util.List.of(0.5f), java.util.List.of(0.25f))
+      .withBackground(org.bnn4j.InputSpec.Background.LIGHT)
+      .withFit(org.bnn4j.InputSpec.Fit.PAD);
+  static final org.bnn4j.InputSpec GRAY_SPEC = org.bnn4j.InputSpec.of("image", 1, 1, 5, 7)
+      .withBackground(org.bnn4j.InputSpec.Background.DARK)
+      .withFit(org.bnn4j.InputSpec.Fit.MNIST);
+  static final org.bnn4j.image.ImageLimits IMAGE_LIMITS = new org.bnn4j.image.ImageLimits(
+      LIMITS.maxFileBytes(), LIMITS.maxImagePixels());
 
   private static boolean warm;
 
@@ -48,7 +52,7 @@ final class FuzzTargets {
       loadAndRun(java.nio.file.Files.readAllBytes(FuzzCorpus.files("bnn").getFirst()));
       loadAndRun(java.nio.file.Files.readAllBytes(FuzzCorpus.files("onnx").getFirst()));
       for (java.nio.file.Path f : FuzzCorpus.files("image")) {
-        ImageInput.load(java.nio.file.Files.readAllBytes(f), RGB_SPEC, LIMITS);
+        ImageInput.load(java.nio.file.Files.readAllBytes(f), RGB_SPEC, IMAGE_LIMITS);
       }
     } catch (java.io.IOException | Bnn4jException e) {
       // Only warming up; the timed run reports real problems.
@@ -75,10 +79,10 @@ final class FuzzTargets {
 
   /** Image decoding and preprocessing; the last bit of the length picks the spec. */
   static void image(byte[] data) {
-    InputSpec spec = (data.length & 1) == 0 ? RGB_SPEC : GRAY_SPEC;
+    org.bnn4j.InputSpec spec = (data.length & 1) == 0 ? RGB_SPEC : GRAY_SPEC;
     timed(() -> {
       try {
-        ImageInput.load(data, spec, LIMITS);
+        ImageInput.load(data, spec, IMAGE_LIMITS);
       } catch (Bnn4jException expected) {
         // A typed rejection is a correct outcome.
       }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Memory soak: the zero-allocation run API allocates nothing per inference in steady state
- * (with the session's default threads, 2 here), a long run does not grow the heap, and
- * loading and closing many models does not either.
+ * (on one thread, the default; on two workers; on an application pool; with a batch), a long
+ * run does not grow the heap, and loading and closing many models does not either.
  */
 class MemorySoakTest {
   static final int WARMUP = 20_000;
@@ -43,19 +43,40 @@ class MemorySoakTest {
     soak("bireal_resnet", 2, 4_000, 10_000);
   }
 
-  /** threads 0: the session's default (the processors). */
+  /** On an application's pool of two: nothing per inference either. */
+  @Test
+  void steadyStateInferenceOnAnApplicationPoolAllocatesNothing() throws InterruptedException {
+    try (org.bnn4j.IntraOpPool pool = org.bnn4j.IntraOpPool.create(2)) {
+      soak("bireal_resnet", SessionOptions.defaults().withPool(pool), 1, 4_000, 6_000);
+    }
+  }
+
+  /** Batches of four through the batch-1 plan: nothing per inference. */
+  @Test
+  void steadyStateBatchesAllocateNothing() throws InterruptedException {
+    soak("sign_conv_c1", SessionOptions.defaults(), 4, 10_000, 25_000);
+  }
+
   private static void soak(String fixture, int threadCount, int warmup, int inferences)
       throws InterruptedException {
+    soak(fixture, threadCount == 0 ? SessionOptions.defaults()
+        : SessionOptions.defaults().withThreads(threadCount), 1, warmup, inferences);
+  }
+
+  /** Runs batches of {@code batch} examples; threads 0 above: the session's default (one). */
+  private static void soak(String fixture, SessionOptions options, int batch, int warmup,
+      int inferences) throws InterruptedException {
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long tid = Thread.currentThread().threadId();
-    try (Model model = Model.load(Fixtures.onnx(fixture));
-        Session session = threadCount == 0 ? model.newSession()
-            : model.newSession(SessionOptions.defaults().withThreads(threadCount))) {
+    int threadCount = options.threads();
+    try (Model model = Model.load(Fixtures.onnx(fixture),
+            org.bnn4j.ModelOptions.defaults().withMaxBatch(batch));
+        Session session = model.newSession(options)) {
       String in = model.inputNames().getFirst();
       String out = model.outputNames().getFirst();
-      int n = Fixtures.elements(model.inputShape(in));
+      int n = batch * Fixtures.elements(model.inputShape(in));
       float[][] inputs = {Fixtures.gaussian(new Random(1), n)};
-      float[][] outputs = {new float[Fixtures.elements(model.outputShape(out))]};
+      float[][] outputs = {new float[batch * Fixtures.elements(model.outputShape(out))]};
       for (int i = 0; i < warmup; i++) {
         inputs[0][i % inputs[0].length] = -inputs[0][i % inputs[0].length];
         session.run(inputs, outputs);
@@ -74,7 +95,8 @@ class MemorySoakTest {
       String kernels = Kernels.vectorized() ? "vector" : "scalar";
       System.out.printf("[soak] %s, %s kernels, threads %s: %d inferences in %.1f s (%.1f us"
           + " each): %d bytes allocated (%.3f bytes/inference); heap after GC %d KiB before,"
-          + " %d KiB after%n", fixture, kernels, threadCount == 0 ? "default" : threadCount,
+          + " %d KiB after%n", fixture + (batch > 1 ? " (batch " + batch + ")" : "")
+          + (options.pool() != null ? " on " + options.pool() : ""), kernels, threadCount,
           inferences, ns / 1e9, ns / 1e3 / inferences, allocated, perOp, heapBefore >> 10,
           heapAfter >> 10);
       assertTrue(perOp < 1.0, fixture + ": run(float[][], float[][]) allocates " + perOp

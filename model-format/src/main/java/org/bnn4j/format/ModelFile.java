@@ -71,12 +71,33 @@ public final class ModelFile {
     writeBytes(toBytes(model), target);
   }
 
-  /** Writes finished file bytes atomically, as {@link #write}. */
+  /**
+   * Writes finished file bytes atomically, as {@link #write}: into a new file beside the target,
+   * then renamed over it. The new file is created with the process's default permissions (0666
+   * less the umask), not a temporary file's 0600, so other accounts can read the model as they
+   * could any file the user writes; when the target exists, its POSIX permissions are kept.
+   */
   public static void writeBytes(byte[] fileBytes, Path target) throws IOException {
     Path abs = target.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    Path tmp = null;
+    java.io.OutputStream out = null;
+    for (int attempt = 0; out == null; attempt++) {
+      tmp = abs.resolveSibling("." + abs.getFileName() + "."
+          + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp");
+      try {
+        out = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt >= 100) {
+          throw e;
+        }
+      }
+    }
     try {
-      Files.write(tmp, fileBytes);
+      try (java.io.OutputStream o = out) {
+        o.write(fileBytes);
+      }
+      keepPermissions(abs, tmp);
       try {
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (java.nio.file.AtomicMoveNotSupportedException e) {
@@ -84,6 +105,17 @@ public final class ModelFile {
       }
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  private static void keepPermissions(Path existing, Path fresh) throws IOException {
+    if (!Files.exists(existing)) {
+      return;
+    }
+    try {
+      Files.setPosixFilePermissions(fresh, Files.getPosixFilePermissions(existing));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the new file keeps the defaults.
     }
   }
 

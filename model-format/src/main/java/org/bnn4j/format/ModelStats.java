@@ -114,6 +114,15 @@ public final class ModelStats {
         if (in.getMeanCount() > 0) {
           sb.append(" mean ").append(in.getMeanList()).append(" std ").append(in.getStdList());
         }
+        if (in.getColorMode() != InputSpec.ColorMode.COLOR_UNSPECIFIED) {
+          sb.append(" color ").append(in.getColorMode());
+        }
+        if (in.getBackground() != InputSpec.Background.BACKGROUND_UNSPECIFIED) {
+          sb.append(" background ").append(in.getBackground());
+        }
+        if (in.getFit() != InputSpec.Fit.FIT_UNSPECIFIED) {
+          sb.append(" fit ").append(in.getFit());
+        }
         sb.append('\n');
       }
       if (meta.getLabelsCount() > 0) {

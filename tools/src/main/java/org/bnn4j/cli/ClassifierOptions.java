@@ -18,10 +18,17 @@ final class ClassifierOptions {
   Path labels;
 
   @Option(names = "--threads", paramLabel = "N",
-      description = "Threads for one inference (default: the available processors).")
+      description = "Threads for one inference (default: the available processors; the Java"
+          + " API's default is 1).")
   Integer threads;
 
-  Model open() throws IOException {
+  /** Opens the model, first warning on {@code err} when the kernels will be scalar. */
+  Model open(java.io.PrintWriter err) throws IOException {
+    String warning = ModelSource.scalarWarning();
+    if (warning != null) {
+      err.println(warning);
+      err.flush();
+    }
     return ModelSource.open(model);
   }
 
@@ -33,7 +40,8 @@ final class ClassifierOptions {
     if (threads != null && threads < 1) {
       throw new Bnn4jCli.CliException("--threads must be at least 1, found " + threads);
     }
-    return threads == null ? SessionOptions.defaults()
-        : SessionOptions.defaults().withThreads(threads);
+    // One image at a time: the whole machine may work on it.
+    return SessionOptions.defaults().withThreads(threads == null
+        ? Math.max(1, Runtime.getRuntime().availableProcessors()) : threads);
   }
 }

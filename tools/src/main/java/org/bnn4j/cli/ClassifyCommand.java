@@ -11,12 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bnn4j.InvalidInputException;
+import org.bnn4j.InputSpec;
 import org.bnn4j.Model;
+import org.bnn4j.Prediction;
+import org.bnn4j.Predictions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.Tensor;
-import org.bnn4j.format.Limits;
-import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,14 +59,14 @@ final class ClassifyCommand implements Callable<Integer> {
           "--top must be at least 1, found " + top);
     }
     PrintWriter out = spec.commandLine().getOut();
-    try (Model m = classifier.open()) {
+    try (Model m = classifier.open(spec.commandLine().getErr())) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("classify needs a model with one image input and one"
             + " output; this one has inputs " + m.inputNames() + " and outputs "
             + m.outputNames());
       }
       String inputName = m.inputNames().get(0);
-      InputSpec spec = inputSpec(m, inputName);
+      InputSpec spec = m.inputSpec(inputName);
       int[] outShape = m.outputShape(m.outputNames().get(0));
       if (outShape.length != 2 || outShape[0] != 1) {
         throw new InvalidInputException("classify needs an output of shape [1, classes], found "
@@ -76,21 +77,20 @@ final class ClassifyCommand implements Callable<Integer> {
       List<Map<String, Object>> results = new ArrayList<>();
       try (Session s = m.newSession(opts)) {
         for (Path image : images) {
-          Tensor x = ImageInput.load(image, spec, Limits.DEFAULT);
+          Tensor x = ImageInput.load(image, spec);
           long t0 = System.nanoTime();
           Tensor y = s.run(x);
           double ms = (System.nanoTime() - t0) / 1e6;
-          float[] p = ModelSource.probabilities(y.toFloatArray());
-          int[] best = ModelSource.topK(p, top);
+          List<Prediction> best = Predictions.topK(y.toFloatArray(), names, top);
           Map<String, Object> r = new LinkedHashMap<>();
           r.put("image", image.toString());
           r.put("latency_ms", Math.round(ms * 1000) / 1000.0);
           List<Map<String, Object>> tops = new ArrayList<>();
-          for (int i : best) {
+          for (Prediction p : best) {
             Map<String, Object> t = new LinkedHashMap<>();
-            t.put("label", names.get(i));
-            t.put("index", i);
-            t.put("score", p[i]);
+            t.put("label", p.label());
+            t.put("index", p.index());
+            t.put("score", p.score());
             tops.add(t);
           }
           r.put("top", tops);
@@ -98,8 +98,8 @@ final class ClassifyCommand implements Callable<Integer> {
           if (!json) {
             out.printf("%s  (%.2f ms)%n", image, ms);
             int rank = 1;
-            for (int i : best) {
-              out.printf("  %d. %-12s %.4f%n", rank++, names.get(i), p[i]);
+            for (Prediction p : best) {
+              out.printf("  %d. %-12s %.4f%n", rank++, p.label(), p.score());
             }
           }
         }
@@ -117,17 +117,4 @@ final class ClassifyCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The model's preprocessing for its input, or plain [0, 1] pixels when it stores none. */
-  static InputSpec inputSpec(Model m, String inputName) {
-    for (InputSpec s : m.metadata().getInputsList()) {
-      if (s.getName().equals(inputName)) {
-        return s;
-      }
-    }
-    InputSpec.Builder b = InputSpec.newBuilder().setName(inputName);
-    for (int d : m.inputShape(inputName)) {
-      b.addShape(d);
-    }
-    return b.build();
-  }
 }

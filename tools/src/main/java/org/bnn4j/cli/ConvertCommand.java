@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnn4j.convert.Converter;
+import org.bnn4j.format.GraphValidator;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.ModelStats;
+import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.format.proto.ModelMetadata;
 import picocli.CommandLine.Command;
@@ -19,16 +21,24 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code bnn4j convert}: ONNX in, .bnn out, written atomically. */
+/**
+ * {@code bnn4j convert}: ONNX in, .bnn out, written atomically. A .bnn in keeps its graph as it
+ * is and gets the metadata options applied, for changing what a model file says about its
+ * inputs without the ONNX model it came from.
+ */
 @Command(
     name = "convert",
     mixinStandardHelpOptions = true,
-    description = "Converts an ONNX model into a .bnn model, lowering binary patterns to bit ops.")
+    description = {
+      "Converts an ONNX model into a .bnn model, lowering binary patterns to bit ops.",
+      "Given a .bnn model, keeps its graph and rewrites the metadata the options name."
+    })
 final class ConvertCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model to convert.")
+  @Parameters(index = "0", paramLabel = "MODEL",
+      description = "The ONNX model to convert, or a .bnn model whose metadata to rewrite.")
   Path input;
 
   @Option(names = {"-o", "--output"}, required = true, paramLabel = "MODEL.bnn",
@@ -71,24 +81,70 @@ final class ConvertCommand implements Callable<Integer> {
       description = "Colour mode of image input 0: ${COMPLETION-CANDIDATES}.")
   Color color;
 
+  /** The backgrounds a user can name. */
+  enum Background {
+    DARK(InputSpec.Background.DARK),
+    LIGHT(InputSpec.Background.LIGHT);
+
+    final InputSpec.Background value;
+
+    Background(InputSpec.Background value) {
+      this.value = value;
+    }
+  }
+
+  @Option(names = "--background", paramLabel = "BG",
+      description = "Background of the images the model was trained on (MNIST: dark): ${"
+          + "COMPLETION-CANDIDATES}. Preprocessing then inverts an image whose own background,"
+          + " judged from its border, is the other one. Omitted: never inverts.")
+  Background background;
+
+  /** The fits a user can name. */
+  enum Fit {
+    STRETCH(InputSpec.Fit.STRETCH),
+    PAD(InputSpec.Fit.PAD),
+    MNIST(InputSpec.Fit.MNIST);
+
+    final InputSpec.Fit value;
+
+    Fit(InputSpec.Fit value) {
+      this.value = value;
+    }
+  }
+
+  @Option(names = "--fit", paramLabel = "FIT",
+      description = "How an image is brought to the input size: stretch (bilinear resize, the"
+          + " default), pad (keep the aspect ratio, centre, pad with the background) or mnist"
+          + " (crop to the ink, fit into 20x20, centre by mass in 28x28, as MNIST was made).")
+  Fit fit;
+
   @Override
   public Integer call() throws IOException {
     if (Files.exists(output) && Files.isSameFile(input, output)) {
       throw new Bnn4jCli.CliException("refusing to overwrite the input model " + input
           + "; choose another -o");
     }
-    byte[] onnx = ModelFile.readBounded(input, Limits.DEFAULT);
-    Converter.Result r = Converter.convert(onnx, Limits.DEFAULT);
-    r.graph().setMetadata(withUserMetadata(r.graph().metadata()));
-    byte[] bnn = ModelCodec.encode(r.graph());
-    ModelFile.writeBytes(bnn, output);
+    byte[] source = ModelFile.readBounded(input, Limits.DEFAULT);
     PrintWriter out = spec.commandLine().getOut();
-    for (String line : r.log()) {
-      out.println(line);
+    Graph graph;
+    if (ModelFile.hasMagic(source)) {
+      graph = ModelCodec.fromModel(ModelFile.parse(source, Limits.DEFAULT), Limits.DEFAULT);
+      GraphValidator.validate(graph, Limits.DEFAULT);
+      out.println("read a .bnn model: graph kept as it is, metadata rewritten");
+    } else {
+      Converter.Result r = Converter.convert(source, Limits.DEFAULT);
+      graph = r.graph();
+      for (String line : r.log()) {
+        out.println(line);
+      }
     }
-    ModelStats.Totals t = ModelStats.of(r.graph()).totals();
-    out.printf("wrote %s: %d ops (%d binary), %,d bytes (ONNX %,d bytes)%n", output,
-        r.graph().nodes().size(), t.binaryOps(), bnn.length, onnx.length);
+    graph.setMetadata(withUserMetadata(graph.metadata()));
+    byte[] bnn = ModelCodec.encode(graph);
+    ModelFile.writeBytes(bnn, output);
+    ModelStats.Totals t = ModelStats.of(graph).totals();
+    out.printf("wrote %s: %d ops (%d binary), %,d bytes (%s %,d bytes)%n", output,
+        graph.nodes().size(), t.binaryOps(), bnn.length,
+        ModelFile.hasMagic(source) ? "input .bnn" : "ONNX", source.length);
     return 0;
   }
 
@@ -105,7 +161,8 @@ final class ConvertCommand implements Callable<Integer> {
         }
       }
     }
-    if (mean != null || std != null || pixelScale != null || color != null) {
+    if (mean != null || std != null || pixelScale != null || color != null || background != null
+        || fit != null) {
       if (b.getInputsCount() == 0) {
         throw new Bnn4jCli.CliException("the model declares no input to attach preprocessing to");
       }
@@ -138,6 +195,16 @@ final class ConvertCommand implements Callable<Integer> {
               + want + ", H, W]; this model's input 0 has shape " + in.getShapeList());
         }
         in.setColorMode(color.mode);
+      }
+      if (background != null) {
+        in.setBackground(background.value);
+      }
+      if (fit != null) {
+        if (in.getShapeCount() != 4) {
+          throw new Bnn4jCli.CliException("--fit needs an image input of shape [N, C, H, W];"
+              + " this model's input 0 has shape " + in.getShapeList());
+        }
+        in.setFit(fit.value);
       }
       in.setLayout(InputSpec.Layout.NCHW);
       b.setInputs(0, in);

@@ -15,12 +15,12 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.bnn4j.InvalidInputException;
+import org.bnn4j.InputSpec;
 import org.bnn4j.Model;
+import org.bnn4j.Predictions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.Tensor;
-import org.bnn4j.format.Limits;
-import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -89,12 +89,12 @@ final class EvalCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(),
           "--tolerance must be a finite number >= 0, found " + tolerance);
     }
-    try (Model m = classifier.open()) {
+    try (Model m = classifier.open(spec.commandLine().getErr())) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("eval needs a model with one image input and one output;"
             + " this one has inputs " + m.inputNames() + " and outputs " + m.outputNames());
       }
-      InputSpec inSpec = ClassifyCommand.inputSpec(m, m.inputNames().get(0));
+      InputSpec inSpec = m.inputSpec(m.inputNames().get(0));
       int classes = m.outputShape(m.outputNames().get(0))[1];
       List<String> names = classifier.labels(m, classes);
       List<Example> examples = source.idx != null ? idxExamples() : dirExamples(names);
@@ -121,7 +121,7 @@ final class EvalCommand implements Callable<Integer> {
           long t0 = System.nanoTime();
           float[] logits = s.run(x).toFloatArray();
           nanos += System.nanoTime() - t0;
-          int[] best = ModelSource.topK(logits, Math.min(5, classes));
+          int[] best = Predictions.topIndices(logits, Math.min(5, classes));
           int label = e.label();
           if (label >= classes) {
             throw new InvalidInputException("example " + i + " has label " + label
@@ -134,7 +134,7 @@ final class EvalCommand implements Callable<Integer> {
           }
           if (reference != null) {
             float[] ref = java.util.Arrays.copyOfRange(reference, i * classes, (i + 1) * classes);
-            agree += ModelSource.topK(ref, 1)[0] == best[0] ? 1 : 0;
+            agree += Predictions.topIndices(ref, 1)[0] == best[0] ? 1 : 0;
             float scale = 0;
             for (float v : ref) {
               scale = Math.max(scale, Math.abs(v));
@@ -227,10 +227,14 @@ final class EvalCommand implements Callable<Integer> {
           BufferedImage img = new BufferedImage(d.cols(), d.rows(), BufferedImage.TYPE_BYTE_GRAY);
           img.getRaster().setDataElements(0, 0, d.cols(), d.rows(),
               java.util.Arrays.copyOfRange(d.pixels(), index * size, (index + 1) * size));
-          // Through PNG, so IDX images take exactly the path a user's image file takes.
+          // Through PNG, so IDX images take the path a user's image file takes, except that IDX
+          // rows are already MNIST-made (28x28, centred, white on black): the model's background
+          // and fit are not applied, so the figures match the trainer's.
           java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
           javax.imageio.ImageIO.write(img, "png", png);
-          return ImageInput.load(png.toByteArray(), "image " + index, spec, Limits.DEFAULT);
+          return ImageInput.load(png.toByteArray(), "image " + index,
+              spec.withBackground(InputSpec.Background.UNSPECIFIED)
+                  .withFit(InputSpec.Fit.STRETCH), org.bnn4j.image.ImageLimits.DEFAULT);
         }
 
         @Override
@@ -266,7 +270,7 @@ final class EvalCommand implements Callable<Integer> {
         out.add(new Example() {
           @Override
           public Tensor tensor(InputSpec spec) {
-            return ImageInput.load(f, spec, Limits.DEFAULT);
+            return ImageInput.load(f, spec);
           }
 
           @Override

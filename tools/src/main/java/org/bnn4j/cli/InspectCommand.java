@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnn4j.Model;
 import org.bnn4j.format.ModelStats;
+import org.bnn4j.format.graph.Graph;
 import org.bnn4j.internal.ModelInternals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +30,8 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     try (Model m = Model.load(model)) {
       PrintWriter out = spec.commandLine().getOut();
-      out.print(ModelStats.of(ModelInternals.graph(m)).toTable(m.metadata()));
+      Graph graph = ModelInternals.graph(m);
+      out.print(ModelStats.of(graph).toTable(graph.metadata()));
       out.flush();
     }
     return 0;

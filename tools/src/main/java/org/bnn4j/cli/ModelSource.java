@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bnn4j.KernelInfo;
 import org.bnn4j.Model;
 import org.bnn4j.ModelFormatException;
+import org.bnn4j.kernels.Kernels;
 
 /** Where classify and eval get their model: a file, or the default model bundled in the jar. */
 final class ModelSource {
@@ -15,6 +17,19 @@ final class ModelSource {
   static final String DEFAULT_MODEL = "/models/mnist-ws.bnn";
 
   private ModelSource() {}
+
+  /**
+   * The one-line warning classify, eval and run print on stderr when the kernels are scalar
+   * because the Vector API module is missing, or null when there is nothing to warn about.
+   */
+  static String scalarWarning() {
+    KernelInfo k = KernelInfo.current();
+    if (k.vector() || !Kernels.vectorModuleMissing()) {
+      return null;
+    }
+    return "warning: running the scalar kernels, 10 to 20 times slower: jdk.incubator.vector is"
+        + " not available; run java with --add-modules jdk.incubator.vector";
+  }
 
   static Model open(Path model) throws IOException {
     if (model != null) {
@@ -44,8 +59,8 @@ final class ModelSource {
       }
       return out;
     }
-    if (m.metadata().getLabelsCount() == classes) {
-      return m.metadata().getLabelsList();
+    if (m.metadata().labels().size() == classes) {
+      return m.metadata().labels();
     }
     for (int i = 0; i < classes; i++) {
       out.add(Integer.toString(i));
@@ -53,52 +68,4 @@ final class ModelSource {
     return out;
   }
 
-  /**
-   * Scores from a model's output row: the row itself when it already is a probability
-   * distribution, else its softmax.
-   */
-  static float[] probabilities(float[] row) {
-    double sum = 0;
-    boolean inRange = true;
-    for (float v : row) {
-      sum += v;
-      inRange &= v >= 0f && v <= 1f;
-    }
-    if (inRange && Math.abs(sum - 1) < 1e-3) {
-      return row.clone();
-    }
-    float max = Float.NEGATIVE_INFINITY;
-    for (float v : row) {
-      max = Math.max(max, v);
-    }
-    double total = 0;
-    double[] e = new double[row.length];
-    for (int i = 0; i < row.length; i++) {
-      e[i] = Math.exp(row[i] - max);
-      total += e[i];
-    }
-    float[] p = new float[row.length];
-    for (int i = 0; i < row.length; i++) {
-      p[i] = (float) (e[i] / total);
-    }
-    return p;
-  }
-
-  /** Indices of the k largest scores, best first; ties keep the lower index first. */
-  static int[] topK(float[] scores, int k) {
-    k = Math.min(k, scores.length);
-    int[] idx = new int[k];
-    boolean[] used = new boolean[scores.length];
-    for (int j = 0; j < k; j++) {
-      int best = -1;
-      for (int i = 0; i < scores.length; i++) {
-        if (!used[i] && (best < 0 || scores[i] > scores[best])) {
-          best = i;
-        }
-      }
-      used[best] = true;
-      idx[j] = best;
-    }
-    return idx;
-  }
 }

@@ -46,6 +46,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    String warning = ModelSource.scalarWarning();
+    if (warning != null) {
+      spec.commandLine().getErr().println(warning);
+    }
     try (Model m = Model.load(model)) {
       List<String> names = m.inputNames();
       if (inputs.size() != names.size()) {

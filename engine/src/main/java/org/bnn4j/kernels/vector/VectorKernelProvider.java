@@ -24,6 +24,11 @@ public final class VectorKernelProvider implements KernelProvider {
   }
 
   @Override
+  public int vectorBitSize() {
+    return VectorConstants.LONGS.vectorBitSize();
+  }
+
+  @Override
   public BinaryConvKernel binaryConv(BinaryConvSpec spec) {
     return VectorBinaryConv.supports(spec) ? new VectorBinaryConv(spec) : null;
   }
