@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.bnn4j.Bnn4jException;
+import org.bnn4j.Prediction;
 
 /**
  * The protocol's HTTP/REST endpoints on the JDK's HTTP server, one virtual thread per exchange
@@ -202,13 +203,13 @@ final class RestApi {
       throw ServeException.badRequest(RestJson.oneLine(e.getMessage()));
     }
     float[][] outputs = m.infer(new float[][] {pixels}, server.deadline(start));
-    List<EngineAdapter.Scored> best = EngineAdapter.topK(m.model, outputs[0], top);
+    List<Prediction> best = EngineAdapter.topK(m.model, outputs[0], top);
     return send(ex, 200, RestJson.write(g -> {
       g.writeStartObject();
       g.writeStringField("model_name", m.name);
       g.writeStringField("model_version", InferenceServer.MODEL_VERSION);
       g.writeArrayFieldStart("top");
-      for (EngineAdapter.Scored s : best) {
+      for (Prediction s : best) {
         g.writeStartObject();
         g.writeStringField("label", s.label());
         g.writeNumberField("index", s.index());
