@@ -14,7 +14,7 @@ module org.bnn4j {
   // The Vector API kernels; without this module the engine falls back to scalar kernels.
   requires jdk.incubator.vector;
   // javax.imageio and java.awt.image, for org.bnn4j.image.
-  requires java.desktop;
+  requires transitive java.desktop; // ImageInput.fromImage takes a BufferedImage
   // java.util.logging: the engine logs which kernels it picked.
   requires java.logging;
   // sun.misc.Unsafe, which the relocated protobuf runtime uses for fast parsing when present.

@@ -301,6 +301,8 @@ public final class Model implements AutoCloseable {
    * How input {@code name} wants its data: the spec stored in the file, or, when the file stores
    * none, one with the input's shape and default preprocessing ({@link InputSpec#of}).
    *
+   * @param name an input name, one of {@link #inputNames()}
+   * @return its spec
    * @throws InvalidInputException when there is no input of that name
    */
   public InputSpec inputSpec(String name) {
@@ -308,7 +310,11 @@ public final class Model implements AutoCloseable {
     return metadata.input(name).orElseGet(() -> InputSpec.of(name, shape));
   }
 
-  /** Which kernels run this model (the JVM's choice, the same for every model). */
+  /**
+   * Which kernels run this model (the JVM's choice, the same for every model).
+   *
+   * @return the kernels in use
+   */
   public KernelInfo kernels() {
     return KernelInfo.current();
   }
@@ -318,6 +324,7 @@ public final class Model implements AutoCloseable {
    * compiles the kernels before the first real request; a few hundred runs bring the first
    * request close to the steady state. Safe to call while other threads use the model.
    *
+   * @param runs how many inferences to run, 0 or more
    * @throws IllegalArgumentException when {@code runs < 0}
    * @throws IllegalStateException when the model is closed
    */

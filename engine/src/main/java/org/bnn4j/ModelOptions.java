@@ -44,7 +44,11 @@ public final class ModelOptions {
         requireVectorKernels);
   }
 
-  /** The largest batch a session accepts; 1 unless {@link #withMaxBatch} says otherwise. */
+  /**
+   * The largest batch a session accepts; 1 unless {@link #withMaxBatch} says otherwise.
+   *
+   * @return the batch bound, at least 1
+   */
   public int maxBatch() {
     return maxBatch;
   }
@@ -56,6 +60,8 @@ public final class ModelOptions {
    * running it alone, and a session's memory does not grow with the batch. Use {@code
    * Integer.MAX_VALUE} for a free batch dim (bounded only by what an array holds).
    *
+   * @param maxBatch the largest batch, at least 1
+   * @return the new options
    * @throws IllegalArgumentException when {@code maxBatch < 1}
    */
   public ModelOptions withMaxBatch(int maxBatch) {
@@ -65,7 +71,11 @@ public final class ModelOptions {
     return new ModelOptions(limits, maxBatch, warmupRuns, requireVectorKernels);
   }
 
-  /** Inferences run on zeros while loading; 0 unless {@link #withWarmup} says otherwise. */
+  /**
+   * Inferences run on zeros while loading; 0 unless {@link #withWarmup} says otherwise.
+   *
+   * @return the warm-up run count, 0 or more
+   */
   public int warmupRuns() {
     return warmupRuns;
   }
@@ -75,6 +85,8 @@ public final class ModelOptions {
    * before returning, so that the JIT has compiled the kernels and the first request does not
    * pay for it; see {@link Model#warmUp(int)}.
    *
+   * @param runs how many warm-up inferences, 0 or more
+   * @return the new options
    * @throws IllegalArgumentException when {@code runs < 0}
    */
   public ModelOptions withWarmup(int runs) {
@@ -84,7 +96,11 @@ public final class ModelOptions {
     return new ModelOptions(limits, maxBatch, runs, requireVectorKernels);
   }
 
-  /** True when loading fails rather than run on the scalar kernels. */
+  /**
+   * True when loading fails rather than run on the scalar kernels.
+   *
+   * @return whether the vector kernels are required
+   */
   public boolean requireVectorKernels() {
     return requireVectorKernels;
   }
@@ -93,6 +109,9 @@ public final class ModelOptions {
    * A copy whose {@code Model.load} throws {@link KernelUnavailableException} when the Vector
    * API kernels are not running (for example without {@code --add-modules
    * jdk.incubator.vector}), instead of running the scalar kernels 10 to 20 times slower.
+   *
+   * @param require true to fail instead of running scalar
+   * @return the new options
    */
   public ModelOptions withRequireVectorKernels(boolean require) {
     return new ModelOptions(limits, maxBatch, warmupRuns, require);

@@ -39,7 +39,11 @@ public final class SessionOptions {
     return threads;
   }
 
-  /** The application's pool, or null for the JVM-wide one. */
+  /**
+   * The application's pool, or null for the JVM-wide one.
+   *
+   * @return the pool, or null
+   */
   public IntraOpPool pool() {
     return pool;
   }
@@ -59,7 +63,12 @@ public final class SessionOptions {
     return new SessionOptions(threads, pool);
   }
 
-  /** A copy whose sessions borrow workers from {@code pool} and use all its threads. */
+  /**
+   * A copy whose sessions borrow workers from {@code pool} and use all its threads.
+   *
+   * @param pool a pool the application created and will close
+   * @return the new options
+   */
   public SessionOptions withPool(IntraOpPool pool) {
     Objects.requireNonNull(pool, "pool");
     return new SessionOptions(pool.threads(), pool);

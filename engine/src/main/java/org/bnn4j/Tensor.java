@@ -58,6 +58,8 @@ public final class Tensor {
    * batch of shape [n, C, H, W]. Every tensor must have the same rank and the same dims after
    * the first.
    *
+   * @param tensors the parts, in order
+   * @return the joined tensor
    * @throws InvalidInputException when the list is empty, the shapes do not fit together or the
    *     result is larger than an array
    */

@@ -2,6 +2,7 @@ package org.bnn4j.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.Model;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
@@ -104,7 +105,7 @@ public class ZeroStateBench {
     boolean zeroMode = !zeros.equals("plus");
     inputs = new float[][] {x};
     outputs = new float[][] {new float[c * h * w]};
-    model = Model.fromGraph(layer(h, w, c, zeroMode));
+    model = ModelInternals.fromGraph(layer(h, w, c, zeroMode));
     session = model.newSession(SessionOptions.defaults().withThreads(threads));
     session.run(inputs, outputs);
     BenchModels.checkExact("binary " + shape + " zeros " + zeros,

@@ -77,7 +77,13 @@ public final class ImageInput {
 
   private ImageInput() {}
 
-  /** As {@link #load(Path, InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}. */
+  /**
+   * As {@link #load(Path, InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}.
+   *
+   * @param path the image file
+   * @param spec the model input it is for
+   * @return a new [1, C, H, W] tensor
+   */
   public static Tensor load(Path path, InputSpec spec) {
     return load(path, spec, ImageLimits.DEFAULT);
   }
@@ -111,7 +117,13 @@ public final class ImageInput {
     return load(bytes, name, spec, limits);
   }
 
-  /** As {@link #load(byte[], InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}. */
+  /**
+   * As {@link #load(byte[], InputSpec, ImageLimits)} with {@link ImageLimits#DEFAULT}.
+   *
+   * @param bytes the image file's content
+   * @param spec the model input it is for
+   * @return a new [1, C, H, W] tensor
+   */
   public static Tensor load(byte[] bytes, InputSpec spec) {
     return load(bytes, "image", spec, ImageLimits.DEFAULT);
   }
@@ -158,6 +170,9 @@ public final class ImageInput {
    * class comment (everything but decoding applies).
    *
    * @return a new [1, C, H, W] tensor, with C, H and W from {@code spec.shape}
+   * @param image the decoded image
+   * @param spec the model input it is for
+   * @param limits the pixel limit (the file-size limit does not apply)
    * @throws InvalidInputException when the spec does not describe an image input or the image
    *     is over the pixel limit
    */

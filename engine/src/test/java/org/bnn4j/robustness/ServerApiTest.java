@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.IntraOpPool;
 import org.bnn4j.InvalidInputException;
 import org.bnn4j.KernelInfo;
@@ -118,7 +119,7 @@ class ServerApiTest {
   void aModelWithoutALeadingBatchDimCannotBatch() {
     // The two-input graph has inputs of shape [2]: no batch dim of 1 to grow.
     assertThrows(UnsupportedModelException.class,
-        () -> Model.fromGraph(org.bnn4j.SessionTestAccess.twoInTwoOut(),
+        () -> ModelInternals.fromGraph(org.bnn4j.SessionTestAccess.twoInTwoOut(),
             ModelOptions.defaults().withMaxBatch(4)));
     assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withMaxBatch(0));
   }
