@@ -94,22 +94,17 @@ class Bnn4jClassifierTest {
     Assumptions.assumeTrue(Files.isDirectory(TestData.MNIST),
         "skipped: MNIST not found at " + TestData.MNIST + " (set -Dbnn4j.shared)");
     Path dir = tmp.resolve("mnist");
-    long t0 = System.nanoTime();
     Map<String, Integer> truth = TestData.writeMnistPngs(dir, 8000, 10000);
-    long t1 = System.nanoTime();
     List<Path> pngs;
     try (Stream<Path> s = Files.walk(dir)) {
       pngs = s.filter(p -> p.toString().endsWith(".png")).toList();
     }
     assertEquals(2000, pngs.size());
     Map<String, TestData.Prediction> expected = TestData.classify(pngs, 3);
-    long t2 = System.nanoTime();
 
     List<Row> rows = Bnn4jClassifier.fromBytes(model).transform(files(dir))
         .select("path", "label", "score", "top_k", "error").collectAsList();
 
-    long t3 = System.nanoTime();
-    System.err.printf("TIMING png %.1f classify %.1f spark %.1f%n", (t1-t0)/1e9, (t2-t1)/1e9, (t3-t2)/1e9);
     assertEquals(2000, rows.size());
     int correct = 0;
     for (Row r : rows) {
