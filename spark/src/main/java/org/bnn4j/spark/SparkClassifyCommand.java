@@ -110,8 +110,10 @@ final class SparkClassifyCommand implements Callable<Integer> {
         result = result.withColumn("top_k", functions.expr(
             "concat_ws(';', transform(top_k, t -> concat(t.label, ':', cast(t.score as string))))"));
       }
+      // ignoreNullFields=false: json keeps "error": null, so every row has every column.
       result.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
-          .option("header", "true").format(format.name()).save(output);
+          .option("header", "true").option("ignoreNullFields", "false")
+          .format(format.name()).save(output);
       double seconds = (System.nanoTime() - t0) / 1e9;
       Dataset<Row> written = spark.read().option("header", "true").format(format.name())
           .load(output);
