@@ -44,8 +44,8 @@ public final class ThroughputMain {
       model.release(session);
       report("API loop, 1 thread", n, t0, 1);
     }
-    for (int cores2 : new int[] {1, cores}) {
-      SparkSession spark = SparkSession.builder().master("local[" + cores2 + "]")
+    for (int slots : new int[] {1, cores}) {
+      SparkSession spark = SparkSession.builder().master("local[" + slots + "]")
           .appName("bnn4j-spark throughput").config("spark.ui.enabled", "false")
           .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
           .getOrCreate();
@@ -56,8 +56,8 @@ public final class ThroughputMain {
         Dataset<Row> out = Bnn4jClassifier.fromBytes(modelBytes).transform(images)
             .select("path", "label", "score", "top_k", "error");
         out.write().format("noop").mode("overwrite").save();
-        report("Spark local[" + cores2 + "], " + images.rdd().getNumPartitions()
-            + " partitions", files.size(), t0, cores2);
+        report("Spark local[" + slots + "], " + images.rdd().getNumPartitions()
+            + " partitions", files.size(), t0, slots);
       }
       spark.stop();
     }
