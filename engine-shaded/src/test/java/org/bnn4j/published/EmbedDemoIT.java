@@ -33,12 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The published jar as a user gets it: examples/embed (a separate application with {@code
  * requires org.bnn4j;} and its own protobuf-java 3.25.5) is compiled against the built
  * bnn4j-engine jar and run in a fresh JVM, once on the module path and once on the class path.
- * It classifies 8 example images from 8 threads; the labels must match what {@code bnn4j
+ * It classifies 8 example images as one batch from each of 8 threads; the labels must match what {@code bnn4j
  * classify} answers for the same files and the digit each file shows.
  */
 class EmbedDemoIT {
+  // Two black-on-white digits, so the demo must go through the model's stored preprocessing.
   private static final List<String> IMAGES = List.of("digit_0.png", "digit_1.png",
-      "digit_2.png", "digit_3.jpg", "digit_4.png", "digit_5.png", "digit_6.png", "digit_7.bmp");
+      "digit_2_inv.png", "digit_3.jpg", "digit_4.png", "digit_5_inv.png", "digit_6.png",
+      "digit_7.bmp");
   private static final String APP_PROTOBUF = " RuntimeVersion=absent bytes=5";
 
   private static final Path ROOT = Path.of(System.getProperty("bnn4j.root"));
