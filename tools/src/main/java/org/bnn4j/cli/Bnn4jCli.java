@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     versionProvider = Bnn4jCli.Version.class,
     description = "Runs binary neural networks on the CPU, in pure Java.",
     subcommands = {ClassifyCommand.class, EvalCommand.class, ConvertCommand.class,
-        InspectCommand.class, RunCommand.class})
+        InspectCommand.class, RunCommand.class, BenchCommand.class})
 public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
