@@ -16,7 +16,8 @@ polarities per garment:
 
 Files are 112x112 (4x the model's input), so classify resizes them. Each image is classified
 by the ONNX model (run by ws_train.run_onnx_with_torch) after the model's preprocessing as it
-is today (grayscale, bilinear resize to 28x28, /255, (x - 0.2860) / 0.3530, no inversion), and
+is today (grayscale, bilinear resize to 28x28 as bnn4j does it, /255, (x - 0.2860) / 0.3530, no
+inversion), and
 examples/fashion/examples.json records PyTorch's prediction for every file; FashionModelTest
 checks that bnn4j's classify agrees with it.
 """
@@ -28,6 +29,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -91,10 +93,12 @@ def draw(polys, size=SIZE, light_background=False):
 
 
 def classify(onnx_path, img):
-    """The model's preprocessing as it is today: grayscale, bilinear resize to 28x28 (PIL),
+    """The model's preprocessing as bnn4j's ImageInput does it today: grayscale, bilinear resize
+    to 28x28 with half-pixel centres and no antialiasing (torch interpolate, align_corners=False),
     /255, normalise; no inversion."""
-    x = np.asarray(img.convert("L").resize((28, 28), Image.BILINEAR), dtype=np.float32) / 255.0
-    t = W.normalise(torch.from_numpy(x).view(1, 1, 28, 28))
+    x = torch.from_numpy(np.asarray(img.convert("L"), dtype=np.float32)).view(1, 1, *img.size[::-1])
+    x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False) / 255.0
+    t = W.normalise(x)
     logits = W.run_onnx_with_torch(onnx_path, t)[0]
     p = torch.softmax(logits, 0)
     return int(p.argmax()), float(p.max()), [round(float(v), 4) for v in logits]
@@ -121,7 +125,8 @@ def main():
             print(f"{fname:22s} drawn as {ws_fashion.LABELS[label]:12s} -> {ws_fashion.LABELS[pred]:12s} "
                   f"p={p:.3f}")
     doc = {"model_onnx_sha256": W.sha256(args.onnx),
-           "preprocessing": "grayscale, bilinear resize to 28x28 (PIL), /255, (x-0.2860)/0.3530, no inversion",
+           "preprocessing": "grayscale, bilinear resize to 28x28 (half-pixel centres, no antialiasing), /255, "
+                            "(x-0.2860)/0.3530, no inversion",
            "examples": entries}
     with open(os.path.join(args.out, "examples.json"), "w") as f:
         json.dump(doc, f, indent=1)
