@@ -2,7 +2,7 @@
 """Draw example garment images for the bundled Fashion-MNIST model (NOT dataset images) and
 check them with the W&S network the model was converted from.
 
-    /usr/bin/python3 tools/train/fashion_examples.py [--onnx /tmp/ws-fashion/ws3/model.onnx]
+    /usr/bin/python3 tools/train/fashion_examples.py [--onnx /tmp/ws-fashion/ws4/model.onnx]
 
 Each garment is a filled polygon drawn here with PIL (shirt bodies, sleeves, trouser legs, a
 shoe's sole and upper, a bag and its handle), with a vertical shading gradient and a few seams,
@@ -106,7 +106,7 @@ def classify(onnx_path, img):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--onnx", default="/tmp/ws-fashion/ws3/model.onnx",
+    ap.add_argument("--onnx", default="/tmp/ws-fashion/ws4/model.onnx",
                     help="the W&S ONNX model fashion-ws.bnn was converted from")
     ap.add_argument("--out", default=OUT_DIR)
     args = ap.parse_args()

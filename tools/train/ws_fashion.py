@@ -28,8 +28,8 @@ the same ONNX bytes again (sha256 in fashion-ref/logits.json).
 Budget: the epoch counts (1 epoch for fp, bnn and wide<K>; ws<K> fine-tunes 1 epoch on a
 seeded half of the training images) were cut to what the shared 2-core machine could run at
 nice 10 (about a sixth of one core per worker while other jobs built) before the session's
-deadline; on an idle 2-core machine the whole comparison takes about 8 minutes, so there is
-ample room for more epochs (--epochs-*) when time allows.
+deadline; on an idle 2-core machine the whole comparison should take under 10 minutes
+(estimated from a smoke run), so there is ample room for more epochs (--epochs-*).
 """
 
 import argparse
