@@ -30,11 +30,11 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures steady-state latency: runs the model --warmup times, then --runs times, and",
-      "prints min / p50 / p90 / p99 latency, inferences per second, the CPU model, the ISA",
-      "flags that matter (avx2, avx512f, avx512_vpopcntdq) and the kernels in use. Inputs are",
-      "fixed pseudo-random values in [-1, 1]. With --profile, also a per-op table of time",
-      "shares (a separate pass with per-op timers, after the timed runs).",
+      "Measures steady-state latency: runs the model --warmup times, then --runs times, and"
+          + " prints min / p50 / p90 / p99 latency, inferences per second, the CPU model, the"
+          + " ISA flags that matter (avx2, avx512f, avx512_vpopcntdq) and the kernels in use."
+          + " Inputs are fixed pseudo-random values in [-1, 1]. With --profile, also a per-op"
+          + " table of time shares (a separate pass with per-op timers, after the timed runs).",
       "Without --model it uses the default model bundled in the jar."
     })
 final class BenchCommand implements Callable<Integer> {
