@@ -40,10 +40,6 @@ final class ModelSource {
 
   private ModelSource() {}
 
-  static Model open(Path model) throws IOException {
-    return open(model == null ? null : model.toString());
-  }
-
   /**
    * Opens {@code spec}: null means the default bundled model; an existing file is loaded as a
    * model; otherwise a bundled model's name (case-insensitive).
