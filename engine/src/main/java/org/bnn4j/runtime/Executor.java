@@ -67,6 +67,32 @@ public final class Executor {
     }
   }
 
+  /**
+   * Runs every op in order, like {@link #run()}, and adds each op's wall time in nanoseconds to
+   * {@code nanosPerOp[step]} (step = the op's index in the graph's node list). For profilers
+   * such as {@code bnn4j bench --profile}; a separate method so that {@link #run()} pays nothing
+   * for it. Allocates nothing.
+   *
+   * @throws IllegalArgumentException when the array is shorter than the op count
+   */
+  public void runProfiled(long[] nanosPerOp) {
+    if (nanosPerOp.length < ops.length) {
+      throw new IllegalArgumentException("need " + ops.length + " slots, got " + nanosPerOp.length);
+    }
+    float[] a = arena();
+    long[] w = words;
+    int prev = Parallelism.setThreads(threads);
+    try {
+      for (int i = 0; i < ops.length; i++) {
+        long t0 = System.nanoTime();
+        ops[i].run(a, w);
+        nanosPerOp[i] += System.nanoTime() - t0;
+      }
+    } finally {
+      Parallelism.setThreads(prev);
+    }
+  }
+
   /** Copies graph output {@code i} into {@code dst[dstOff...]}. */
   public void copyOutput(int i, float[] dst, int dstOff) {
     Operand out = program.output(i);

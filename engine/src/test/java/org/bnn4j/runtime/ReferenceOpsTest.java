@@ -138,6 +138,18 @@ class ReferenceOpsTest {
     float[] first = e.output(0);
     e.run();
     assertArrayEquals(first, e.output(0));
+    // The profiling run computes the same outputs and adds one time per op.
+    long[] nanos = new long[cg.opCount()];
+    e.runProfiled(nanos);
+    e.runProfiled(nanos);
+    assertArrayEquals(first, e.output(0));
+    long total = 0;
+    for (long t : nanos) {
+      assertTrue(t >= 0, java.util.Arrays.toString(nanos));
+      total += t;
+    }
+    assertTrue(total > 0, java.util.Arrays.toString(nanos));
+    assertThrows(IllegalArgumentException.class, () -> e.runProfiled(new long[3]));
   }
 
   @Test

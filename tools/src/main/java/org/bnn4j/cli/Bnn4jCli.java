@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     description = "Runs binary neural networks on the CPU, in pure Java.",
     subcommands = {ClassifyCommand.class, EvalCommand.class, ConvertCommand.class,
         InspectCommand.class, RunCommand.class,
-        ServeCommand.class})
+        ServeCommand.class, BenchCommand.class})
 public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

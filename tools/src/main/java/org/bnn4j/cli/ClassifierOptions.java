@@ -9,9 +9,8 @@ import picocli.CommandLine.Option;
 
 /** The options classify and eval share: which model, which labels, how many threads. */
 final class ClassifierOptions {
-  @Option(names = "--model", paramLabel = "MODEL",
-      description = "A .bnn or .onnx model (default: the model bundled in the jar, if any).")
-  Path model;
+  @Option(names = "--model", paramLabel = "MODEL", description = ModelSource.MODEL_HELP)
+  String model;
 
   @Option(names = "--labels", paramLabel = "FILE",
       description = "Class labels, one per line (default: the labels stored in the model).")

@@ -107,8 +107,7 @@ final class ClassifyCommand implements Callable<Integer> {
       if (json) {
         Gson gson = new GsonBuilder().setPrettyPrinting().create();
         Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("model", classifier.model == null ? "bundled:" + ModelSource.DEFAULT_MODEL
-            : classifier.model.toString());
+        doc.put("model", ModelSource.describe(classifier.model));
         doc.put("results", results);
         out.println(gson.toJson(doc));
       }

@@ -2,6 +2,7 @@ package org.bnn4j.cli;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -63,8 +65,8 @@ final class EvalCommand implements Callable<Integer> {
   String range;
 
   @Option(names = "--compare-outputs", paramLabel = "DIR",
-      description = "Folder with logits.f32: reference outputs (little-endian float32, one row"
-          + " per image in evaluation order) to check agreement against.")
+      description = "Folder with logits.f32 (or logits.f32.gz): reference outputs (little-endian"
+          + " float32, one row per image in evaluation order) to check agreement against.")
   Path compareOutputs;
 
   @Option(names = "--tolerance", paramLabel = "REL", defaultValue = "1e-4",
@@ -286,16 +288,40 @@ final class EvalCommand implements Callable<Integer> {
     return out;
   }
 
+  /**
+   * {@code DIR/logits.f32}, or its gzip {@code DIR/logits.f32.gz} when only that exists: rows x
+   * classes little-endian float32. The size is checked before anything is allocated for it.
+   */
   private float[] referenceLogits(int rows, int classes) throws IOException {
     Path f = compareOutputs.resolve("logits.f32");
     long expected = 4L * rows * classes;
-    long size = Files.size(f);
-    if (size != expected) {
-      throw new InvalidInputException(f + " is " + size + " bytes; " + rows + " images of "
-          + classes + " float32 logits need " + expected);
+    if (expected > Integer.MAX_VALUE - 8) {
+      throw new InvalidInputException(rows + " images of " + classes
+          + " logits are too many to compare");
+    }
+    byte[] bytes;
+    if (!Files.exists(f) && Files.exists(compareOutputs.resolve("logits.f32.gz"))) {
+      f = compareOutputs.resolve("logits.f32.gz");
+      try (InputStream in = new GZIPInputStream(Files.newInputStream(f))) {
+        bytes = in.readNBytes((int) expected + 1);
+      } catch (java.util.zip.ZipException e) {
+        throw new InvalidInputException(f + " is not a valid gzip file: " + e.getMessage());
+      }
+      if (bytes.length != expected) {
+        throw new InvalidInputException(f + " holds " + (bytes.length > expected ? "more than "
+            + expected : bytes.length) + " bytes; " + rows + " images of " + classes
+            + " float32 logits need " + expected);
+      }
+    } else {
+      long size = Files.size(f);
+      if (size != expected) {
+        throw new InvalidInputException(f + " is " + size + " bytes; " + rows + " images of "
+            + classes + " float32 logits need " + expected);
+      }
+      bytes = Files.readAllBytes(f);
     }
     float[] v = new float[rows * classes];
-    ByteBuffer.wrap(Files.readAllBytes(f)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
     return v;
   }
 }

@@ -2,7 +2,6 @@ package org.bnn4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.bnn4j.Model;
 import org.bnn4j.format.ModelStats;
@@ -23,12 +22,12 @@ final class InspectCommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL", description = "A .bnn or .onnx model.")
-  Path model;
+  @Parameters(index = "0", paramLabel = "MODEL", description = ModelSource.MODEL_HELP)
+  String model;
 
   @Override
   public Integer call() throws IOException {
-    try (Model m = Model.load(model)) {
+    try (Model m = ModelSource.open(model)) {
       PrintWriter out = spec.commandLine().getOut();
       Graph graph = ModelInternals.graph(m);
       out.print(ModelStats.of(graph).toTable(graph.metadata()));

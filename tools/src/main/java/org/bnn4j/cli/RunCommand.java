@@ -33,8 +33,8 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "MODEL",
-      description = "A .onnx or .bnn model.")
-  Path model;
+      description = ModelSource.MODEL_HELP)
+  String model;
 
   @Option(names = "--input", paramLabel = "INPUT_K.pb",
       description = "One TensorProto file per graph input, in graph input order.")
@@ -50,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
     if (warning != null) {
       spec.commandLine().getErr().println(warning);
     }
-    try (Model m = Model.load(model)) {
+    try (Model m = ModelSource.open(model)) {
       List<String> names = m.inputNames();
       if (inputs.size() != names.size()) {
         throw new InvalidInputException("model takes " + names.size() + " input(s) " + names
