@@ -3,14 +3,16 @@ package org.bnn4j.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.bnn4j.Model;
+import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.Executor;
 import org.bnn4j.runtime.FastOps;
 
 /**
  * Per-op timing for {@code bnn4j bench --profile}, and the bench command's only reach into the
- * engine's internals ({@link Model#graph()}, the runtime's executor), kept in this one class so
+ * engine's internals (the model's graph, the runtime's executor), kept in this one class so
  * that it is the one place to adapt when the public API hides them.
  */
 final class BenchProfiler {
@@ -23,8 +25,9 @@ final class BenchProfiler {
 
   /** Compiles {@code m}'s graph again, with the same fast ops a session uses. */
   BenchProfiler(Model m, int threads, float[][] inputs) {
-    CompiledGraph program = CompiledGraph.compile(m.graph(), new FastOps());
-    List<OpNode> nodes = m.graph().nodes();
+    Graph graph = ModelInternals.graph(m);
+    CompiledGraph program = CompiledGraph.compile(graph, new FastOps());
+    List<OpNode> nodes = graph.nodes();
     for (int i = 0; i < nodes.size(); i++) {
       steps.add(new Step(i, nodes.get(i).op().toString(), nodes.get(i).name()));
     }
@@ -38,7 +41,7 @@ final class BenchProfiler {
 
   /** The model's stored name, or "" when it has none. */
   static String modelName(Model m) {
-    String n = m.metadata().getName();
+    String n = m.metadata().name();
     return n == null ? "" : n;
   }
 

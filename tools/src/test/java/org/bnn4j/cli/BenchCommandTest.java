@@ -61,12 +61,12 @@ class BenchCommandTest {
   }
 
   @Test
-  void batchRunsThatManyInferencesPerIteration() {
+  void batchRunsThatManyImagesPerIteration() {
     MnistModelTest.requireBundledModel();
     Cli c = OnnxBackendCasesTest.cli("bench", "--model", "mnist", "--batch", "3", "--warmup",
         "1", "--runs", "2", "--threads", "2");
     assertEquals(0, c.code(), c.out() + c.err());
-    assertTrue(c.out().contains("batch       3 (single-image inferences back to back"), c.out());
+    assertTrue(c.out().lines().anyMatch(l -> l.equals("batch       3")), c.out());
     assertTrue(c.out().contains("(per iteration of 3 images)"), c.out());
     assertTrue(c.out().contains("threads     2"), c.out());
     assertTrue(!c.out().contains("per-op time"), c.out());
