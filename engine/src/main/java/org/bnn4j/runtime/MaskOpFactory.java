@@ -3,6 +3,7 @@ package org.bnn4j.runtime;
 import java.util.Arrays;
 import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.MaskOps;
+import org.bnn4j.kernels.reference.Softmax;
 
 /** Builds Where, LogSoftmax and Slice on the reference kernels of {@link MaskOps}. */
 final class MaskOpFactory {
@@ -42,7 +43,7 @@ final class MaskOpFactory {
       throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
     }
     ctx.expectDims(y, xd);
-    return (arena, words) -> MaskOps.logSoftmax(x.floats(arena), x.offset(), xd, axis,
+    return (arena, words) -> Softmax.logSoftmax(x.floats(arena), x.offset(), xd, axis,
         y.floats(arena), y.offset());
   }
 

@@ -2,8 +2,9 @@ package org.bnn4j.kernels.reference;
 
 /**
  * Reference kernels for the ops that PyTorch exports of binary networks leave in a graph beside
- * the binary layers: the QONNX bipolar sign, ONNX Where over 0/1 masks, LogSoftmax and a strided
- * Slice. Each allocates nothing and reads its inputs in one fixed order.
+ * the binary layers: the QONNX bipolar sign, ONNX Where over 0/1 masks and a strided Slice
+ * (LogSoftmax lives beside softmax in {@link Softmax}). Each allocates nothing and reads its
+ * inputs in one fixed order.
  */
 public final class MaskOps {
   private MaskOps() {}
@@ -42,41 +43,6 @@ public final class MaskOps {
           b, ib + j * sb, bDims, y, iy);
     }
     return iy;
-  }
-
-  /**
-   * LogSoftmax along {@code axis}: {@code y_i = x_i - max - log(sum_j exp(x_j - max))}, the
-   * exponentials summed in double in index order (so every call gives the same bits).
-   */
-  public static void logSoftmax(float[] x, int xOff, int[] dims, int axis, float[] y,
-      int yOff) {
-    long outer = 1;
-    for (int i = 0; i < axis; i++) {
-      outer *= dims[i];
-    }
-    int len = dims[axis];
-    long inner = 1;
-    for (int i = axis + 1; i < dims.length; i++) {
-      inner *= dims[i];
-    }
-    for (long o = 0; o < outer; o++) {
-      for (long in = 0; in < inner; in++) {
-        int base = (int) (o * len * inner + in);
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < len; i++) {
-          max = Math.max(max, x[xOff + base + (int) (i * inner)]);
-        }
-        double sum = 0;
-        for (int i = 0; i < len; i++) {
-          sum += Math.exp((double) x[xOff + base + (int) (i * inner)] - max);
-        }
-        double logSum = Math.log(sum);
-        for (int i = 0; i < len; i++) {
-          int at = base + (int) (i * inner);
-          y[yOff + at] = (float) ((double) x[xOff + at] - max - logSum);
-        }
-      }
-    }
   }
 
   /**

@@ -1,6 +1,6 @@
 package org.bnn4j.kernels.reference;
 
-/** Reference softmax along one axis. */
+/** Reference softmax and log-softmax along one axis. */
 public final class Softmax {
   private Softmax() {}
 
@@ -10,6 +10,21 @@ public final class Softmax {
    * computed and summed in double.
    */
   public static void softmax(float[] x, int xOff, int[] dims, int axis, float[] y, int yOff) {
+    along(x, xOff, dims, axis, y, yOff, false);
+  }
+
+  /**
+   * LogSoftmax along {@code axis}: {@code y_i = x_i - max - log(sum_j exp(x_j - max))}, with the
+   * same max and double sum in index order as {@link #softmax}. StrictMath, so every call gives
+   * the same bits, interpreted or compiled.
+   */
+  public static void logSoftmax(float[] x, int xOff, int[] dims, int axis, float[] y,
+      int yOff) {
+    along(x, xOff, dims, axis, y, yOff, true);
+  }
+
+  private static void along(float[] x, int xOff, int[] dims, int axis, float[] y, int yOff,
+      boolean log) {
     if (axis < 0 || axis >= dims.length) {
       throw new IllegalArgumentException("axis " + axis + " out of range for rank " + dims.length);
     }
@@ -33,9 +48,11 @@ public final class Softmax {
         for (int i = 0; i < len; i++) {
           sum += StrictMath.exp((double) x[xOff + base + (int) (i * inner)] - max);
         }
+        double logSum = log ? StrictMath.log(sum) : 0;
         for (int i = 0; i < len; i++) {
           int at = base + (int) (i * inner);
-          y[yOff + at] = (float) (StrictMath.exp((double) x[xOff + at] - max) / sum);
+          double d = (double) x[xOff + at] - max;
+          y[yOff + at] = (float) (log ? d - logSum : StrictMath.exp(d) / sum);
         }
       }
     }

@@ -41,7 +41,7 @@ class MaskOpsTest {
   void logSoftmaxIsXMinusLogSumExp() {
     float[] x = {1f, 2f, 3f, -1f, 0f, 1000f};
     float[] y = new float[6];
-    MaskOps.logSoftmax(x, 0, new int[] {2, 3}, 1, y, 0);
+    Softmax.logSoftmax(x, 0, new int[] {2, 3}, 1, y, 0);
     double lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
     assertEquals((float) (1 - lse), y[0], 1e-6f);
     assertEquals((float) (3 - lse), y[2], 1e-6f);
