@@ -21,27 +21,70 @@ public final class ModelOptions {
   }
 
   /**
-   * {@return the default options: {@link Limits#DEFAULT}, batch 1 (the shapes stored in the
+   * {@return the default options: files up to 1 GiB, 100,000 nodes, 2^28 elements per tensor, batch 1 (the shapes stored in the
    * model), no warm-up, scalar kernels allowed}
    */
   public static ModelOptions defaults() {
     return DEFAULTS;
   }
 
-  /** {@return the resource limits checked while loading (file size, node count, tensor sizes)} */
-  public Limits limits() {
+  /** The limits as the model-format code checks them; internal, hence not public. */
+  Limits limits() {
     return limits;
   }
 
-  /**
-   * A copy with other limits.
-   *
-   * @param limits the limits to check while loading
-   * @return the new options
-   */
-  public ModelOptions withLimits(Limits limits) {
+  ModelOptions withLimits(Limits limits) {
     return new ModelOptions(Objects.requireNonNull(limits, "limits"), maxBatch, warmupRuns,
         requireVectorKernels);
+  }
+
+  /** {@return the largest model file or stream accepted, in bytes} */
+  public long maxFileBytes() {
+    return limits.maxFileBytes();
+  }
+
+  /**
+   * A copy that refuses model files larger than {@code bytes} before reading them.
+   *
+   * @param bytes the largest file, at least 1
+   * @return the new options
+   * @throws IllegalArgumentException when {@code bytes < 1}
+   */
+  public ModelOptions withMaxFileBytes(long bytes) {
+    return withLimits(limits.withMaxFileBytes(bytes));
+  }
+
+  /** {@return the most graph nodes a model may have} */
+  public int maxNodes() {
+    return limits.maxNodes();
+  }
+
+  /**
+   * A copy that refuses models with more than {@code nodes} graph nodes.
+   *
+   * @param nodes the most nodes, at least 1
+   * @return the new options
+   * @throws IllegalArgumentException when {@code nodes < 1}
+   */
+  public ModelOptions withMaxNodes(int nodes) {
+    return withLimits(limits.withMaxNodes(nodes));
+  }
+
+  /** {@return the most elements any one tensor of a model may have} */
+  public long maxTensorElements() {
+    return limits.maxTensorElements();
+  }
+
+  /**
+   * A copy that refuses models with a tensor (weight or activation) of more than {@code
+   * elements} elements, checked before anything of that size is allocated.
+   *
+   * @param elements the most elements, at least 1
+   * @return the new options
+   * @throws IllegalArgumentException when {@code elements < 1}
+   */
+  public ModelOptions withMaxTensorElements(long elements) {
+    return withLimits(limits.withMaxTensorElements(elements));
   }
 
   /**

@@ -33,13 +33,10 @@ class PublicApiIT {
   private static final Path ENGINE_JAR = Path.of(System.getProperty("bnn4j.engine.jar"));
 
   /**
-   * Leaks known today, each to be replaced by a plain public type: the load limits are still
-   * the internal format.Limits. Remove an entry once it is fixed; the test fails on an entry
-   * that no longer leaks, so the list stays true.
+   * Leaks known today, each to be replaced by a plain public type (none now). Remove an entry
+   * once it is fixed; the test fails on an entry that no longer leaks, so the list stays true.
    */
-  private static final Set<String> KNOWN_LEAKS = Set.of(
-      "org.bnn4j.ModelOptions.limits",
-      "org.bnn4j.ModelOptions.withLimits");
+  private static final Set<String> KNOWN_LEAKS = Set.of();
 
   @Test
   void exportedSignaturesUseOnlyExportedOrJdkTypes()

@@ -19,7 +19,9 @@ import org.bnn4j.image.ImageInput;
  */
 final class FuzzTargets {
   static final Limits LIMITS = new Limits(1 << 22, 10_000, 1 << 22, 1 << 22);
-  static final ModelOptions OPTIONS = ModelOptions.defaults().withLimits(LIMITS);
+  static final ModelOptions OPTIONS = ModelOptions.defaults()
+      .withMaxFileBytes(LIMITS.maxFileBytes()).withMaxNodes(LIMITS.maxNodes())
+      .withMaxTensorElements(LIMITS.maxTensorElements());
   static final long TIME_BOUND_NANOS = 2_000_000_000L;
   /** Models that loaded run once on zeros when their working memory is at most this. */
   static final long MAX_RUN_BYTES = 16L << 20;
