@@ -3,9 +3,8 @@ package org.bnn4j.runtime;
 import java.util.Arrays;
 import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.MaskOps;
-import org.bnn4j.kernels.reference.Softmax;
 
-/** Builds Where, LogSoftmax and Slice on the reference kernels of {@link MaskOps}. */
+/** Builds Where and Slice on the reference kernels of {@link MaskOps}. */
 final class MaskOpFactory {
   private MaskOpFactory() {}
 
@@ -31,20 +30,6 @@ final class MaskOpFactory {
     return (arena, words) -> MaskOps.where(c.floats(arena), c.offset(), cd,
         a.floats(arena), a.offset(), ad, b.floats(arena), b.offset(), bd,
         y.floats(arena), y.offset(), yd);
-  }
-
-  static Op logSoftmax(OpContext ctx) {
-    ctx.expectArity(1, 1, 1);
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    int[] xd = x.dims();
-    int axis = ctx.node().getInt("axis", xd.length - 1);
-    if (axis < 0 || axis >= xd.length) {
-      throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
-    }
-    ctx.expectDims(y, xd);
-    return (arena, words) -> Softmax.logSoftmax(x.floats(arena), x.offset(), xd, axis,
-        y.floats(arena), y.offset());
   }
 
   static Op slice(OpContext ctx) {

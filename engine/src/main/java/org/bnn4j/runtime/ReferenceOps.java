@@ -62,7 +62,7 @@ public class ReferenceOps implements OpFactory {
       case LESS -> binary(ctx, BinaryOp.LESS);
       case GREATER -> binary(ctx, BinaryOp.GREATER);
       case WHERE -> MaskOpFactory.where(ctx);
-      case LOG_SOFTMAX -> MaskOpFactory.logSoftmax(ctx);
+      case LOG_SOFTMAX -> softmax(ctx, true);
       case SLICE -> MaskOpFactory.slice(ctx);
       case CLIP -> {
         float min = node.getFloat("min", Float.NEGATIVE_INFINITY);
@@ -386,6 +386,11 @@ public class ReferenceOps implements OpFactory {
   }
 
   static Op softmax(OpContext ctx) {
+    return softmax(ctx, false);
+  }
+
+  /** Softmax, or LogSoftmax when {@code log}: the same operands, axis and reference loop. */
+  static Op softmax(OpContext ctx, boolean log) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -395,6 +400,10 @@ public class ReferenceOps implements OpFactory {
       throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
     }
     ctx.expectDims(y, xd);
+    if (log) {
+      return (arena, words) -> Softmax.logSoftmax(x.floats(arena), x.offset(), xd, axis,
+          y.floats(arena), y.offset());
+    }
     return (arena, words) -> Softmax.softmax(x.floats(arena), x.offset(), xd, axis,
         y.floats(arena), y.offset());
   }
