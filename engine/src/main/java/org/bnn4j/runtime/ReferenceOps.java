@@ -2,8 +2,8 @@ package org.bnn4j.runtime;
 
 import java.util.Arrays;
 import org.bnn4j.ModelFormatException;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Broadcast;

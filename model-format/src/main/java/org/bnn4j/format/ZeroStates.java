@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.Set;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 
 /**
  * Which bits values may hold the third state, 0, beside +1 and -1 (see the BIT CONVENTION in

@@ -1,4 +1,4 @@
-package org.bnn4j.format;
+package org.bnn4j.format.graph;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -96,7 +96,7 @@ public enum OpType {
    * sign(x - t) is threshold t. Widening with K thresholds per channel is Cout = K*C. Attr
    * {@code zero} says what {@code x[S[j]] == T[j]} gives: "plus" (default, and what an absent
    * attribute means) +1, as in QONNX BipolarQuant and Larq; "zero" 0, the third state of the BIT
-   * CONVENTION, as ONNX Sign and torch.sign give (see {@link ZeroStates}). NaN reads as +1.
+   * CONVENTION, as ONNX Sign and torch.sign give (see {@code org.bnn4j.format.ZeroStates}). NaN reads as +1.
    */
   BINARIZE("Binarize"),
   /**
