@@ -1,6 +1,8 @@
 package org.bnn4j.runtime;
 
-import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
@@ -56,7 +58,7 @@ final class BinaryReferenceOps {
   static Op bitMaxPool(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     Operand y = bitsOutput(ctx);
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null));
+    Window2d win = ReferenceOps.window(ctx, PoolAttrs.of(ctx.node()));
     int[] xd = x.dims();
     int[] yd = y.dims();
     if (x.mayHoldZeros() != y.mayHoldZeros()) {
@@ -92,8 +94,9 @@ final class BinaryReferenceOps {
     int[] xd = x.dims();
     Operand y = ctx.output(0);
     int[] yd = y.dims();
-    int group = ctx.node().getInt("group", 1);
-    Window2d win = window(ctx, new int[] {wd[1], wd[2]});
+    Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
+    int group = attrs.group();
+    Window2d win = ReferenceOps.window(ctx, attrs, wd[1], wd[2]);
     checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
     Operand dots = ctx.scratchFloats(Math.toIntExact((long) yd[0] * yd[1] * yd[2] * yd[3]));
     Transform t = transform(ctx, 4);
@@ -162,12 +165,11 @@ final class BinaryReferenceOps {
   }
 
   static Transform transform(OpContext ctx, int rank) {
-    OpNode n = ctx.node();
     Operand y = ctx.output(0);
     if (y.rank() != rank) {
       throw ctx.error("output has rank " + y.rank() + ", expected " + rank);
     }
-    if (n.getString("output", "float").equals("bits")) {
+    if (BinaryOutputAttrs.of(ctx.node()).bits()) {
       if (y.type().type() != DataType.BITS || y.isConstant()) {
         throw ctx.error("output '" + y.name() + "' must be a bits value");
       }
@@ -203,16 +205,6 @@ final class BinaryReferenceOps {
   static void checkDotRange(OpContext ctx, long k) {
     if (k >= MAX_EXACT_DOT) {
       throw ctx.unsupported("reduction length " + k + " is over " + MAX_EXACT_DOT);
-    }
-  }
-
-  static Window2d window(OpContext ctx, int[] kernel) {
-    OpNode node = ctx.node();
-    try {
-      return Window2d.of(kernel, node.getInts("strides", 2, new int[] {1, 1}),
-          node.getInts("pads", 4, new int[4]), node.getInts("dilations", 2, new int[] {1, 1}));
-    } catch (IllegalArgumentException e) {
-      throw ctx.error(e.getMessage());
     }
   }
 }

@@ -1,6 +1,9 @@
 package org.bnn4j.runtime;
 
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
@@ -79,9 +82,10 @@ public final class FastOps extends ReferenceOps {
     int[] xd = x.dims();
     int[] wd = w.dims();
     int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, new int[] {wd[2], wd[3]}, true);
+    Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
+    Window2d win = ReferenceOps.window(ctx, attrs, wd[2], wd[3]);
     FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
-        ctx.node().getInt("group", 1), win, yd[2], yd[3], w.constantFloats(),
+        attrs.group(), win, yd[2], yd[3], w.constantFloats(),
         b == null ? null : b.constantFloats());
     if (kernel == null || kernel.sharedScratchFloats()
         + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
@@ -124,7 +128,7 @@ public final class FastOps extends ReferenceOps {
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
     int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), true);
+    Window2d win = ReferenceOps.window(ctx, PoolAttrs.of(ctx.node()));
     MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
@@ -142,13 +146,13 @@ public final class FastOps extends ReferenceOps {
    */
   private Op floatDense(OpContext ctx) {
     Op reference = ReferenceOps.gemm(ctx); // validates attributes and shapes
-    OpNode node = ctx.node();
     Operand a = ctx.floatInput(0);
     Operand b = ctx.floatInput(1);
     Operand c = ctx.optionalFloatInput(2);
     Operand y = ctx.floatOutput(0);
-    boolean plain = node.getInt("transA", 0) == 0 && node.getInt("transB", 0) == 1
-        && node.getFloat("alpha", 1f) == 1f && (c == null || node.getFloat("beta", 1f) == 1f);
+    GemmAttrs attrs = GemmAttrs.of(ctx.node());
+    boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
+        && (c == null || attrs.beta() == 1f);
     int n = b.dims()[0];
     int k = b.dims()[1];
     boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
@@ -177,9 +181,10 @@ public final class FastOps extends ReferenceOps {
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
     int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), false);
-    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
-        ctx.node().getInt("count_include_pad", 0) != 0, yd[2], yd[3]);
+    PoolAttrs attrs = PoolAttrs.of(ctx.node());
+    Window2d win = ReferenceOps.window(ctx, attrs);
+    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win, attrs.countIncludePad(), yd[2],
+        yd[3]);
     if (kernel == null) {
       return null;
     }
@@ -262,8 +267,9 @@ public final class FastOps extends ReferenceOps {
           t.multiplier(), t.bias(), t.residual() != null, t.slope(), t.postBias(),
           t.threshold(), t.flip());
     } else {
-      int group = ctx.node().getInt("group", 1);
-      Window2d win = BinaryReferenceOps.window(ctx, new int[] {wd[1], wd[2]});
+      Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
+      int group = attrs.group();
+      Window2d win = ReferenceOps.window(ctx, attrs, wd[1], wd[2]);
       BinaryReferenceOps.checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
       t = BinaryReferenceOps.transform(ctx, 4);
       int[] yd = t.y().dims();

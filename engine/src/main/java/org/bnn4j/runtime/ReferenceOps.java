@@ -1,9 +1,16 @@
 package org.bnn4j.runtime;
 
 import java.util.Arrays;
-import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.BatchNormAttrs;
+import org.bnn4j.format.graph.attrs.ClipAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
+import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
+import org.bnn4j.format.graph.attrs.PadAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Broadcast;
@@ -19,10 +26,10 @@ import org.bnn4j.kernels.reference.Softmax;
 import org.bnn4j.kernels.reference.Window2d;
 
 /**
- * Builds every float op of {@link OpType} on the scalar reference kernels. Attributes are parsed
- * and checked once, here, with the defaults of ONNX where one is absent; every output shape is
- * recomputed and checked against the graph's type. The binary ops are not implemented yet and
- * are declined with an {@link org.bnn4j.UnsupportedModelException}.
+ * Builds every op of {@link OpType} on the scalar reference kernels (the binary ones through
+ * {@link BinaryReferenceOps}). Attributes come from the op's record in {@code
+ * org.bnn4j.format.graph.attrs}, which defaults and checks them; every output shape is
+ * recomputed and checked against the graph's type.
  */
 public class ReferenceOps implements OpFactory {
 
@@ -44,14 +51,15 @@ public class ReferenceOps implements OpFactory {
       case PRELU -> prelu(ctx);
       case RELU -> unary(ctx, (x, xo, y, yo, n) -> Activations.relu(x, xo, y, yo, n));
       case LEAKY_RELU -> {
-        float alpha = node.getFloat("alpha", 0.01f);
+        float alpha = LeakyReluAttrs.of(node).alpha();
         yield unary(ctx, (x, xo, y, yo, n) -> Activations.leakyRelu(x, xo, y, yo, n, alpha));
       }
       case SIGMOID -> unary(ctx, (x, xo, y, yo, n) -> Activations.sigmoid(x, xo, y, yo, n));
       case TANH -> unary(ctx, (x, xo, y, yo, n) -> Activations.tanh(x, xo, y, yo, n));
       case HARD_SIGMOID -> {
-        float alpha = node.getFloat("alpha", 0.2f);
-        float beta = node.getFloat("beta", 0.5f);
+        HardSigmoidAttrs a = HardSigmoidAttrs.of(node);
+        float alpha = a.alpha();
+        float beta = a.beta();
         yield unary(ctx,
             (x, xo, y, yo, n) -> Activations.hardSigmoid(x, xo, y, yo, n, alpha, beta));
       }
@@ -65,11 +73,9 @@ public class ReferenceOps implements OpFactory {
       case LOG_SOFTMAX -> softmax(ctx, true);
       case SLICE -> MaskOpFactory.slice(ctx);
       case CLIP -> {
-        float min = node.getFloat("min", Float.NEGATIVE_INFINITY);
-        float max = node.getFloat("max", Float.POSITIVE_INFINITY);
-        if (Float.isNaN(min) || Float.isNaN(max)) {
-          throw ctx.error("min and max must not be NaN");
-        }
+        ClipAttrs bounds = ClipAttrs.of(node);
+        float min = bounds.min();
+        float max = bounds.max();
         yield unary(ctx, (x, xo, y, yo, n) -> Activations.clip(x, xo, y, yo, n, min, max));
       }
       case IDENTITY -> identity(ctx);
@@ -116,8 +122,9 @@ public class ReferenceOps implements OpFactory {
     int wd = x.dims()[3];
     int[] wDims = w.dims();
     int m = wDims[0];
-    int group = node.getInt("group", 1);
-    if (group < 1 || c % group != 0 || m % group != 0) {
+    Conv2dAttrs attrs = Conv2dAttrs.of(node);
+    int group = attrs.group();
+    if (c % group != 0 || m % group != 0) {
       throw ctx.error("group " + group + " must divide input channels " + c
           + " and output channels " + m);
     }
@@ -128,12 +135,7 @@ public class ReferenceOps implements OpFactory {
     if (b != null) {
       ctx.expectDims(b, new int[] {m});
     }
-    int[] kernel = {wDims[2], wDims[3]};
-    if (node.has("kernel") && !Arrays.equals(node.getInts("kernel", 2, null), kernel)) {
-      throw ctx.error("attribute 'kernel' " + Arrays.toString(node.getInts("kernel", 2, null))
-          + " disagrees with the weights " + Arrays.toString(wDims));
-    }
-    Window2d win = window(ctx, kernel, true);
+    Window2d win = window(ctx, attrs, wDims[2], wDims[3]);
     int oh = win.outH(h, false);
     int ow = win.outW(wd, false);
     if (oh <= 0 || ow <= 0) {
@@ -158,10 +160,11 @@ public class ReferenceOps implements OpFactory {
     Operand y = ctx.floatOutput(0);
     ctx.expectRank(a, 2);
     ctx.expectRank(b, 2);
-    boolean transA = flag(ctx, "transA");
-    boolean transB = flag(ctx, "transB");
-    float alpha = node.getFloat("alpha", 1f);
-    float beta = node.getFloat("beta", 1f);
+    GemmAttrs attrs = GemmAttrs.of(node);
+    boolean transA = attrs.transA();
+    boolean transB = attrs.transB();
+    float alpha = attrs.alpha();
+    float beta = attrs.beta();
     int m = transA ? a.dims()[1] : a.dims()[0];
     int k = transA ? a.dims()[0] : a.dims()[1];
     int kb = transB ? b.dims()[1] : b.dims()[0];
@@ -193,8 +196,9 @@ public class ReferenceOps implements OpFactory {
     Operand y = ctx.floatOutput(0);
     ctx.expectRank(x, 4);
     ctx.expectRank(y, 4);
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null), true);
-    boolean ceil = flag(ctx, "ceil_mode");
+    PoolAttrs attrs = PoolAttrs.of(ctx.node());
+    Window2d win = window(ctx, attrs);
+    boolean ceil = attrs.ceilMode();
     int[] xd = x.dims();
     int[] yd = y.dims();
     checkPoolOutput(ctx, xd, yd, win, ceil);
@@ -209,13 +213,14 @@ public class ReferenceOps implements OpFactory {
     Operand y = ctx.floatOutput(0);
     ctx.expectRank(x, 4);
     ctx.expectRank(y, 4);
-    int[] dil = ctx.node().getInts("dilations", 2, new int[] {1, 1});
+    PoolAttrs attrs = PoolAttrs.of(ctx.node());
+    int[] dil = attrs.dilations();
     if (dil[0] != 1 || dil[1] != 1) {
       throw ctx.unsupported("dilated average pooling " + Arrays.toString(dil));
     }
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null), false);
-    boolean ceil = flag(ctx, "ceil_mode");
-    boolean countPad = flag(ctx, "count_include_pad");
+    Window2d win = window(ctx, attrs);
+    boolean ceil = attrs.ceilMode();
+    boolean countPad = attrs.countIncludePad();
     int[] xd = x.dims();
     int[] yd = y.dims();
     checkPoolOutput(ctx, xd, yd, win, ceil);
@@ -303,7 +308,7 @@ public class ReferenceOps implements OpFactory {
       ctx.expectDims(p, new int[] {c});
     }
     ctx.expectDims(y, xd);
-    float eps = ctx.node().getFloat("epsilon", 1e-5f);
+    float eps = BatchNormAttrs.of(ctx.node()).epsilon();
     int spatial = n * c == 0 ? 0 : x.size() / (n * c);
     return (arena, words) -> Normalization.batchNorm(
         x.floats(arena), x.offset(), n, c, spatial,
@@ -501,13 +506,11 @@ public class ReferenceOps implements OpFactory {
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int[] pads = ctx.node().getInts("pads", 2 * xd.length, null);
-    String modeName = ctx.node().getString("mode", "constant");
+    PadAttrs attrs = PadAttrs.of(ctx.node(), xd.length);
+    int[] pads = attrs.pads();
+    String modeName = attrs.mode();
     PadMode mode = PadMode.byName(modeName);
-    if (mode == null) {
-      throw ctx.error("mode '" + modeName + "' is not constant, reflect or edge");
-    }
-    float value = ctx.node().getFloat("value", 0f);
+    float value = attrs.value();
     int[] yd;
     try {
       yd = Layout.paddedDims(xd, pads);
@@ -528,25 +531,23 @@ public class ReferenceOps implements OpFactory {
 
   // ---- Attribute helpers ----
 
-  /** A 0/1 int attribute, 0 when absent. */
-  private static boolean flag(OpContext ctx, String key) {
-    int v = ctx.node().getInt(key, 0);
-    if (v != 0 && v != 1) {
-      throw ctx.error("attribute '" + key + "' is " + v + ", expected 0 or 1");
-    }
-    return v == 1;
+  /** A convolution's window: its kernel (from the weights) placed by its attributes. */
+  static Window2d window(OpContext ctx, Conv2dAttrs attrs, int kernelH, int kernelW) {
+    return window(ctx, new int[] {kernelH, kernelW}, attrs.strides(), attrs.pads(),
+        attrs.dilations());
   }
 
-  /** Window from the kernel and the node's strides, pads and (optionally) dilations. */
-  static Window2d window(OpContext ctx, int[] kernel, boolean dilations) {
-    OpNode node = ctx.node();
-    int[] strides = node.getInts("strides", 2, new int[] {1, 1});
-    int[] pads = node.getInts("pads", 4, new int[] {0, 0, 0, 0});
-    int[] dil = dilations ? node.getInts("dilations", 2, new int[] {1, 1}) : new int[] {1, 1};
+  /** A pooling window (an average pool has no dilations: its op declines them first). */
+  static Window2d window(OpContext ctx, PoolAttrs attrs) {
+    return window(ctx, attrs.kernel(), attrs.strides(), attrs.pads(), attrs.dilations());
+  }
+
+  private static Window2d window(OpContext ctx, int[] kernel, int[] strides, int[] pads,
+      int[] dilations) {
     try {
-      return Window2d.of(kernel, strides, pads, dil);
+      return Window2d.of(kernel, strides, pads, dilations);
     } catch (IllegalArgumentException e) {
-      throw new ModelFormatException(node.where() + ": " + e.getMessage());
+      throw ctx.error(e.getMessage());
     }
   }
 }
