@@ -58,7 +58,7 @@ final class BinaryReferenceOps {
   static Op bitMaxPool(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     Operand y = bitsOutput(ctx);
-    Window2d win = ReferenceOps.window(ctx, PoolAttrs.of(ctx.node()));
+    Window2d win = OpShapes.window(ctx, PoolAttrs.of(ctx.node()));
     int[] xd = x.dims();
     int[] yd = y.dims();
     if (x.mayHoldZeros() != y.mayHoldZeros()) {
@@ -96,7 +96,7 @@ final class BinaryReferenceOps {
     int[] yd = y.dims();
     Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
     int group = attrs.group();
-    Window2d win = ReferenceOps.window(ctx, attrs, wd[1], wd[2]);
+    Window2d win = OpShapes.window(ctx, attrs, wd[1], wd[2]);
     checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
     Operand dots = ctx.scratchFloats(Math.toIntExact((long) yd[0] * yd[1] * yd[2] * yd[3]));
     Transform t = transform(ctx, 4);

@@ -3,7 +3,6 @@ package org.bnn4j.runtime;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
-import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
@@ -19,13 +18,13 @@ import org.bnn4j.kernels.reference.Window2d;
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
  * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads; everything else, and whatever the provider declines, on
- * {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
- * ops for any thread count (except a NaN's payload: a max pool gives the canonical NaN); float
- * convolutions and the FC agree within float rounding (the summation order differs) and do not
- * depend on the thread count either.
+ * split over the session's threads; everything else, and whatever the provider declines, is
+ * delegated to the {@link ReferenceOps} it holds. Binary results, Binarize and pooling are
+ * bit-identical to the reference ops for any thread count (except a NaN's payload: a max pool
+ * gives the canonical NaN); float convolutions and the FC agree within float rounding (the
+ * summation order differs) and do not depend on the thread count either.
  */
-public final class FastOps extends ReferenceOps {
+public final class FastOps implements OpFactory {
   /**
    * Largest patch matrix (floats, 64 MiB) a float convolution may keep in the session arena;
    * bigger layers run the reference kernel.
@@ -39,6 +38,7 @@ public final class FastOps extends ReferenceOps {
   static final int MIN_POOL_OUTPUTS_PER_CHUNK = 1 << 13;
 
   private final KernelProvider provider;
+  private final ReferenceOps reference = new ReferenceOps();
 
   /** Ops on the kernels {@link Kernels#provider()} selected. */
   public FastOps() {
@@ -66,30 +66,29 @@ public final class FastOps extends ReferenceOps {
       case GEMM -> floatDense(ctx);
       default -> null;
     };
-    return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
+    return fast == null ? reference.create(ctx) : new NamedOp(node.where(), fast);
   }
 
   /** Float Conv2d with constant weights on the provider's im2col + GEMM kernel. */
   private Op floatConv(OpContext ctx) {
-    Op reference = ReferenceOps.conv2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand w = ctx.floatInput(1);
-    Operand b = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
+    OpShapes.Conv shape = OpShapes.conv(ctx);
+    Operand x = shape.x();
+    Operand w = shape.w();
+    Operand b = shape.b();
+    Operand y = shape.y();
     if (!w.isConstant() || (b != null && !b.isConstant())) {
-      return reference;
+      return ReferenceOps.conv2d(shape);
     }
-    int[] xd = x.dims();
-    int[] wd = w.dims();
-    int[] yd = y.dims();
-    Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
-    Window2d win = ReferenceOps.window(ctx, attrs, wd[2], wd[3]);
+    int[] xd = shape.xd();
+    int[] wd = shape.wd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
     FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
-        attrs.group(), win, yd[2], yd[3], w.constantFloats(),
+        shape.group(), win, yd[2], yd[3], w.constantFloats(),
         b == null ? null : b.constantFloats());
     if (kernel == null || kernel.sharedScratchFloats()
         + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
-      return reference;
+      return ReferenceOps.conv2d(shape);
     }
     int shared = kernel.sharedScratchFloats();
     int worker = kernel.workerScratchFloats();
@@ -123,12 +122,12 @@ public final class FastOps extends ReferenceOps {
 
   /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
   private Op fastMaxPool2d(OpContext ctx) {
-    ReferenceOps.maxPool2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, PoolAttrs.of(ctx.node()));
+    OpShapes.Pool shape = OpShapes.maxPool(ctx);
+    Operand x = shape.x();
+    Operand y = shape.y();
+    int[] xd = shape.xd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
     MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
@@ -145,12 +144,12 @@ public final class FastOps extends ReferenceOps {
    * beta 1: PyTorch's Linear) on the provider's kernel, output columns split over the threads.
    */
   private Op floatDense(OpContext ctx) {
-    Op reference = ReferenceOps.gemm(ctx); // validates attributes and shapes
-    Operand a = ctx.floatInput(0);
-    Operand b = ctx.floatInput(1);
-    Operand c = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    GemmAttrs attrs = GemmAttrs.of(ctx.node());
+    OpShapes.Dense shape = OpShapes.gemm(ctx);
+    GemmAttrs attrs = shape.attrs();
+    Operand a = shape.a();
+    Operand b = shape.b();
+    Operand c = shape.c();
+    Operand y = shape.y();
     boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
         && (c == null || attrs.beta() == 1f);
     int n = b.dims()[0];
@@ -158,12 +157,12 @@ public final class FastOps extends ReferenceOps {
     boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
         && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
     if (!plain || !b.isConstant() || !biasVector) {
-      return reference;
+      return ReferenceOps.gemm(shape);
     }
     FloatDenseKernel kernel = provider.floatDense(n, k, b.constantFloats(),
         c == null ? null : c.constantFloats());
     if (kernel == null) {
-      return reference;
+      return ReferenceOps.gemm(shape);
     }
     int rows = a.dims()[0];
     Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
@@ -176,17 +175,16 @@ public final class FastOps extends ReferenceOps {
 
   /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
   private Op fastAvgPool2d(OpContext ctx) {
-    ReferenceOps.avgPool2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    PoolAttrs attrs = PoolAttrs.of(ctx.node());
-    Window2d win = ReferenceOps.window(ctx, attrs);
-    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win, attrs.countIncludePad(), yd[2],
-        yd[3]);
+    OpShapes.Pool shape = OpShapes.avgPool(ctx);
+    Operand x = shape.x();
+    Operand y = shape.y();
+    int[] xd = shape.xd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
+    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
+        shape.attrs().countIncludePad(), yd[2], yd[3]);
     if (kernel == null) {
-      return null;
+      return ReferenceOps.avgPool2d(shape);
     }
     int planes = xd[0] * xd[1];
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
@@ -269,7 +267,7 @@ public final class FastOps extends ReferenceOps {
     } else {
       Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
       int group = attrs.group();
-      Window2d win = ReferenceOps.window(ctx, attrs, wd[1], wd[2]);
+      Window2d win = OpShapes.window(ctx, attrs, wd[1], wd[2]);
       BinaryReferenceOps.checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
       t = BinaryReferenceOps.transform(ctx, 4);
       int[] yd = t.y().dims();

@@ -31,7 +31,7 @@ import org.bnn4j.kernels.reference.Window2d;
  * org.bnn4j.format.graph.attrs}, which defaults and checks them; every output shape is
  * recomputed and checked against the graph's type.
  */
-public class ReferenceOps implements OpFactory {
+public final class ReferenceOps implements OpFactory {
 
   @Override
   public Op create(OpContext ctx) {
@@ -92,59 +92,25 @@ public class ReferenceOps implements OpFactory {
     return new NamedOp(node.where(), body);
   }
 
-  /** An op that names its node, for stack traces and debugging. */
-  record NamedOp(String where, Op body) implements Op {
-    @Override
-    public void run(float[] arena, long[] words) {
-      body.run(arena, words);
-    }
-
-    @Override
-    public String toString() {
-      return where;
-    }
-  }
-
-  // ---- Convolution and dense ----
+  // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----
 
   static Op conv2d(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    OpNode node = ctx.node();
-    Operand x = ctx.floatInput(0);
-    Operand w = ctx.floatInput(1);
-    Operand b = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(w, 4);
-    int n = x.dims()[0];
-    int c = x.dims()[1];
-    int h = x.dims()[2];
-    int wd = x.dims()[3];
-    int[] wDims = w.dims();
-    int m = wDims[0];
-    Conv2dAttrs attrs = Conv2dAttrs.of(node);
-    int group = attrs.group();
-    if (c % group != 0 || m % group != 0) {
-      throw ctx.error("group " + group + " must divide input channels " + c
-          + " and output channels " + m);
-    }
-    if (wDims[1] != c / group) {
-      throw ctx.error("weights " + Arrays.toString(wDims) + " need " + c / group
-          + " channels per group (input has " + c + " channels, group " + group + ")");
-    }
-    if (b != null) {
-      ctx.expectDims(b, new int[] {m});
-    }
-    Window2d win = window(ctx, attrs, wDims[2], wDims[3]);
-    int oh = win.outH(h, false);
-    int ow = win.outW(wd, false);
-    if (oh <= 0 || ow <= 0) {
-      throw ctx.error("the " + win.extentH() + "x" + win.extentW()
-          + " (dilated) kernel does not fit the padded " + h + "x" + wd + " input");
-    }
-    ctx.expectDims(y, new int[] {n, m, oh, ow});
+    return conv2d(OpShapes.conv(ctx));
+  }
+
+  static Op conv2d(OpShapes.Conv s) {
+    Operand x = s.x();
+    Operand w = s.w();
+    Operand b = s.b();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int m = s.wd()[0];
+    int group = s.group();
+    Window2d win = s.win();
+    int oh = s.yd()[2];
+    int ow = s.yd()[3];
     return (arena, words) -> Convolution.conv2d(
-        x.floats(arena), x.offset(), n, c, h, wd,
+        x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3],
         w.floats(arena), w.offset(), m, group,
         b == null ? null : b.floats(arena), b == null ? 0 : b.offset(),
         win,
@@ -152,34 +118,22 @@ public class ReferenceOps implements OpFactory {
   }
 
   static Op gemm(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    OpNode node = ctx.node();
-    Operand a = ctx.floatInput(0);
-    Operand b = ctx.floatInput(1);
-    Operand c = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(a, 2);
-    ctx.expectRank(b, 2);
-    GemmAttrs attrs = GemmAttrs.of(node);
-    boolean transA = attrs.transA();
-    boolean transB = attrs.transB();
-    float alpha = attrs.alpha();
-    float beta = attrs.beta();
-    int m = transA ? a.dims()[1] : a.dims()[0];
-    int k = transA ? a.dims()[0] : a.dims()[1];
-    int kb = transB ? b.dims()[1] : b.dims()[0];
-    int n = transB ? b.dims()[0] : b.dims()[1];
-    if (k != kb) {
-      throw ctx.error("A " + Arrays.toString(a.dims()) + (transA ? "^T" : "") + " and B "
-          + Arrays.toString(b.dims()) + (transB ? "^T" : "") + " disagree on K: " + k + " vs "
-          + kb);
-    }
+    return gemm(OpShapes.gemm(ctx));
+  }
+
+  static Op gemm(OpShapes.Dense s) {
+    Operand a = s.a();
+    Operand b = s.b();
+    Operand c = s.c();
+    Operand y = s.y();
+    boolean transA = s.attrs().transA();
+    boolean transB = s.attrs().transB();
+    float alpha = s.attrs().alpha();
+    float beta = s.attrs().beta();
     int[] cDims = c == null ? null : c.dims();
-    if (c != null && (cDims.length > 2 || !Broadcast.broadcastsTo(cDims, new int[] {m, n}))) {
-      throw ctx.error("C " + Arrays.toString(cDims) + " does not broadcast to [" + m + ", " + n
-          + "]");
-    }
-    ctx.expectDims(y, new int[] {m, n});
+    int m = s.m();
+    int n = s.n();
+    int k = s.k();
     return (arena, words) -> Gemm.gemm(
         a.floats(arena), a.offset(), transA,
         b.floats(arena), b.offset(), transB,
@@ -188,78 +142,35 @@ public class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), m, n, k);
   }
 
-  // ---- Pooling ----
-
   static Op maxPool2d(OpContext ctx) {
-    ctx.expectArity(1, 1, 1);
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(y, 4);
-    PoolAttrs attrs = PoolAttrs.of(ctx.node());
-    Window2d win = window(ctx, attrs);
-    boolean ceil = attrs.ceilMode();
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    checkPoolOutput(ctx, xd, yd, win, ceil);
+    return maxPool2d(OpShapes.maxPool(ctx));
+  }
+
+  static Op maxPool2d(OpShapes.Pool s) {
+    Operand x = s.x();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int[] yd = s.yd();
+    Window2d win = s.win();
     return (arena, words) -> Pooling.maxPool2d(
         x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win,
         y.floats(arena), y.offset(), yd[2], yd[3]);
   }
 
   static Op avgPool2d(OpContext ctx) {
-    ctx.expectArity(1, 1, 1);
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(y, 4);
-    PoolAttrs attrs = PoolAttrs.of(ctx.node());
-    int[] dil = attrs.dilations();
-    if (dil[0] != 1 || dil[1] != 1) {
-      throw ctx.unsupported("dilated average pooling " + Arrays.toString(dil));
-    }
-    Window2d win = window(ctx, attrs);
-    boolean ceil = attrs.ceilMode();
-    boolean countPad = attrs.countIncludePad();
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    checkPoolOutput(ctx, xd, yd, win, ceil);
+    return avgPool2d(OpShapes.avgPool(ctx));
+  }
+
+  static Op avgPool2d(OpShapes.Pool s) {
+    Operand x = s.x();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int[] yd = s.yd();
+    Window2d win = s.win();
+    boolean countPad = s.attrs().countIncludePad();
     return (arena, words) -> Pooling.avgPool2d(
         x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win, countPad,
         y.floats(arena), y.offset(), yd[2], yd[3]);
-  }
-
-  /**
-   * The output shape comes from the graph. Floor mode must match exactly; ceil mode accepts the
-   * PyTorch/ONNX Runtime size (a last window starting in the end padding is dropped) or the plain
-   * ceiling.
-   */
-  private static void checkPoolOutput(OpContext ctx, int[] xd, int[] yd, Window2d win,
-      boolean ceil) {
-    int[][] ok = {
-        {win.outH(xd[2], ceil), rawCeil(xd[2], win.padTop(), win.padBottom(), win.extentH(),
-            win.strideH(), ceil)},
-        {win.outW(xd[3], ceil), rawCeil(xd[3], win.padLeft(), win.padRight(), win.extentW(),
-            win.strideW(), ceil)}};
-    boolean fits = yd[0] == xd[0] && yd[1] == xd[1];
-    for (int i = 0; i < 2; i++) {
-      int got = yd[2 + i];
-      fits &= ok[i][0] > 0 && (got == ok[i][0] || got == ok[i][1]);
-    }
-    if (!fits) {
-      throw ctx.error("output shape " + Arrays.toString(yd) + " does not follow from input "
-          + Arrays.toString(xd) + " with " + win + (ceil ? " in ceil mode" : "") + "; expected ["
-          + xd[0] + ", " + xd[1] + ", " + ok[0][0] + ", " + ok[1][0] + "]");
-    }
-  }
-
-  private static int rawCeil(int in, int padBegin, int padEnd, int extent, int stride,
-      boolean ceil) {
-    long span = (long) in + padBegin + padEnd - extent;
-    if (span < 0) {
-      return 0;
-    }
-    return (int) (ceil ? (span + stride - 1) / stride + 1 : span / stride + 1);
   }
 
   static Op globalPool(OpContext ctx, boolean average) {
@@ -527,27 +438,5 @@ public class ReferenceOps implements OpFactory {
     ctx.expectDims(y, yd);
     return (arena, words) -> Layout.pad(x.floats(arena), x.offset(), xd, pads, mode, value,
         y.floats(arena), y.offset());
-  }
-
-  // ---- Attribute helpers ----
-
-  /** A convolution's window: its kernel (from the weights) placed by its attributes. */
-  static Window2d window(OpContext ctx, Conv2dAttrs attrs, int kernelH, int kernelW) {
-    return window(ctx, new int[] {kernelH, kernelW}, attrs.strides(), attrs.pads(),
-        attrs.dilations());
-  }
-
-  /** A pooling window (an average pool has no dilations: its op declines them first). */
-  static Window2d window(OpContext ctx, PoolAttrs attrs) {
-    return window(ctx, attrs.kernel(), attrs.strides(), attrs.pads(), attrs.dilations());
-  }
-
-  private static Window2d window(OpContext ctx, int[] kernel, int[] strides, int[] pads,
-      int[] dilations) {
-    try {
-      return Window2d.of(kernel, strides, pads, dilations);
-    } catch (IllegalArgumentException e) {
-      throw ctx.error(e.getMessage());
-    }
   }
 }
