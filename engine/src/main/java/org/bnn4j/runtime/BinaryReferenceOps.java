@@ -18,7 +18,7 @@ final class BinaryReferenceOps {
   /** Dots are kept in floats, exact only below 2^24. */
   private static final int MAX_EXACT_DOT = 1 << 24;
 
-  static Op binarize(OpContext ctx) {
+  static ArenaOp binarize(OpContext ctx) {
     Operand x = ctx.floatInput(0);
     Operand y = bitsOutput(ctx);
     float[] thr = ctx.input(1).constantFloats();
@@ -55,7 +55,7 @@ final class BinaryReferenceOps {
     return o.mayHoldZeros() && words[o.zeroFlagOffset() + b] != 0L;
   }
 
-  static Op bitMaxPool(OpContext ctx) {
+  static ArenaOp bitMaxPool(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     Operand y = bitsOutput(ctx);
     Window2d win = OpShapes.window(ctx, PoolAttrs.of(ctx.node()));
@@ -87,7 +87,7 @@ final class BinaryReferenceOps {
         xd[1], xd[2], xd[3], win, y.words(words), y.offset(), yd[2], yd[3]);
   }
 
-  static Op conv2d(OpContext ctx) {
+  static ArenaOp conv2d(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     long[] w = ctx.input(1).words(null);
     int[] wd = ctx.input(1).dims();
@@ -118,7 +118,7 @@ final class BinaryReferenceOps {
     };
   }
 
-  static Op dense(OpContext ctx) {
+  static ArenaOp dense(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     long[] w = ctx.input(1).words(null);
     int[] wd = ctx.input(1).dims();

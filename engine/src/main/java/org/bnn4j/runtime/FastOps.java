@@ -87,37 +87,35 @@ public final class FastOps implements OpFactory {
         shape.group(), win, yd[2], yd[3], w.constantFloats(),
         b == null ? null : b.constantFloats());
     if (kernel == null || kernel.sharedScratchFloats()
-        + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
+        + (long) kernel.workerScratchFloats() * RunContext.MAX_WORKERS > MAX_IM2COL_FLOATS) {
       return ReferenceOps.conv2d(shape);
     }
     int shared = kernel.sharedScratchFloats();
     int worker = kernel.workerScratchFloats();
-    Operand scratch = ctx.scratchFloats(shared + worker * Parallelism.MAX_WORKERS);
+    Operand scratch = ctx.scratchFloats(shared + worker * RunContext.MAX_WORKERS);
     int n = xd[0];
-    Parallelism.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), img, y.floats(arena), y.offset(), scratch.floats(arena),
         scratch.offset(), scratch.offset() + shared + slot * worker, from, to);
-    Parallelism.RangeTask pack = (from, to, slot, img, arena, words) -> kernel.prepare(
+    RunContext.RangeTask pack = (from, to, slot, img, arena, words) -> kernel.prepare(
         x.floats(arena), x.offset(), img, scratch.floats(arena), scratch.offset(), from, to);
     int packItems = kernel.prepareItems();
     int items = kernel.workItems();
     int grain = kernel.grain();
-    return (arena, words) -> {
-      int threads = Parallelism.threads();
+    return run -> {
       for (int img = 0; img < n; img++) {
         if (packItems > 0) {
-          Parallelism.forRange(threads, packItems, 1, pack, img, arena, words);
+          run.forRange(packItems, 1, pack, img);
         }
-        Parallelism.forRange(threads, items, grain, task, img, arena, words);
+        run.forRange(items, grain, task, img);
       }
     };
   }
 
   /** A pooling op: planes split over the session's threads, small planes grouped. */
-  private static Op overPlanes(int planes, int outputsPerPlane, Parallelism.RangeTask task) {
+  private static Op overPlanes(int planes, int outputsPerPlane, RunContext.RangeTask task) {
     int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
-        arena, words);
+    return run -> run.forRange(planes, grain, task, 0);
   }
 
   /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
@@ -132,7 +130,7 @@ public final class FastOps implements OpFactory {
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
-        : ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+        : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
         scratch == null ? null : scratch.floats(arena),
@@ -165,12 +163,11 @@ public final class FastOps implements OpFactory {
       return ReferenceOps.gemm(shape);
     }
     int rows = a.dims()[0];
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
     // Chunks of at least 64k multiply-adds, so small layers stay on one thread.
     int grain = Math.max(4, ((1 << 16) / Math.max(1, rows * k) + 3) / 4 * 4);
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), n, grain, task, 0, arena,
-        words);
+    return run -> run.forRange(n, grain, task, 0);
   }
 
   /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
@@ -216,17 +213,18 @@ public final class FastOps implements OpFactory {
     if (y.mayHoldZeros()) {
       // Each chunk notes whether it met an input exactly at a threshold (one compare per
       // vector); only then is the image's zero mask written, by the scalar reference.
-      Parallelism.RangeTask noting = (from, to, worker, img, arena, words) -> {
+      RunContext.RangeTask noting = (from, to, worker, img, arena, words) -> {
         if (provider.binarizeSeeingZeros(x.floats(arena), x.offset(), c, hw, thr, src, cout,
             y.words(words), y.offset(), img, from, to)) {
           words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
         }
       };
-      return (arena, words) -> {
-        int threads = Parallelism.threads();
+      return run -> {
+        float[] arena = run.arena();
+        long[] words = run.words();
         for (int img = 0; img < n; img++) {
           words[y.zeroFlagOffset() + img] = 0L;
-          Parallelism.forRange(threads, hw, 64, noting, img, arena, words);
+          run.forRange(hw, 64, noting, img);
           if (words[y.zeroFlagOffset() + img] != 0L) {
             org.bnn4j.kernels.reference.BinaryReference.zeroMask(x.floats(arena), x.offset(), c,
                 hw, thr, src, cout, words, y.zeroMaskOffset(), img);
@@ -235,13 +233,12 @@ public final class FastOps implements OpFactory {
       };
     }
     // Threads split each image's positions in multiples of 8, the vector packer's group.
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
         x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
         from, to);
-    return (arena, words) -> {
-      int threads = Parallelism.threads();
+    return run -> {
       for (int img = 0; img < n; img++) {
-        Parallelism.forRange(threads, hw, 64, task, img, arena, words);
+        run.forRange(hw, 64, task, img);
       }
     };
   }
@@ -282,7 +279,7 @@ public final class FastOps implements OpFactory {
       return null;
     }
     int perWorker = kernel.scratchFloats();
-    Operand scratch = ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+    Operand scratch = ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
     Operand y = t.y();
     Operand residual = t.residual();
     boolean bits = t.bits();
@@ -292,7 +289,7 @@ public final class FastOps implements OpFactory {
     int stagedWords = kernel.stagedInputWords();
     Operand staging = stagedWords > 0 ? ctx.scratchWords(stagedWords) : null;
     Operand input = staging != null ? staging : x;
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
         residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
         bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
@@ -301,11 +298,12 @@ public final class FastOps implements OpFactory {
       return zeroAwareConv(ctx, spec, kernel, x, staging, task, input, residual, y, bits,
           scratch, perWorker, grain);
     }
-    return (arena, words) -> {
+    return run -> {
+      long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
-      Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0, arena, words);
+      run.forRange(pixels, grain, task, 0);
     };
   }
 
@@ -316,7 +314,7 @@ public final class FastOps implements OpFactory {
    * mask) are added to the dots before the output transform.
    */
   private static Op zeroAwareConv(OpContext ctx, BinaryConvSpec spec, BinaryConvKernel kernel,
-      Operand x, Operand staging, Parallelism.RangeTask plain, Operand input, Operand residual,
+      Operand x, Operand staging, RunContext.RangeTask plain, Operand input, Operand residual,
       Operand y, boolean bits, Operand scratch, int perWorker, int grain) {
     int stride = kernel.correctionStride();
     int[] index = new int[spec.m()];
@@ -327,13 +325,15 @@ public final class FastOps implements OpFactory {
     int n = spec.n();
     int pixels = spec.pixels();
     int imagePixels = spec.oh() * spec.ow() * stride;
-    Parallelism.RangeTask corrected = (from, to, worker, img, arena, words) ->
+    RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
         kernel.runCorrected(input.words(words), input.offset(),
             residual == null ? null : residual.floats(arena),
             residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
             bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
             scratch.offset() + worker * perWorker, from, to, corr.floats(arena), corr.offset());
-    return (arena, words) -> {
+    return run -> {
+      float[] arena = run.arena();
+      long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
@@ -342,7 +342,7 @@ public final class FastOps implements OpFactory {
         any |= words[x.zeroFlagOffset() + b] != 0L;
       }
       if (!any) {
-        Parallelism.forRange(Parallelism.threads(), pixels, grain, plain, 0, arena, words);
+        run.forRange(pixels, grain, plain, 0);
         return;
       }
       float[] ca = corr.floats(arena);
@@ -355,7 +355,7 @@ public final class FastOps implements OpFactory {
           java.util.Arrays.fill(ca, o, o + imagePixels, 0f);
         }
       }
-      Parallelism.forRange(Parallelism.threads(), pixels, grain, corrected, 0, arena, words);
+      run.forRange(pixels, grain, corrected, 0);
     };
   }
 }

@@ -8,7 +8,7 @@ import org.bnn4j.kernels.reference.MaskOps;
 final class MaskOpFactory {
   private MaskOpFactory() {}
 
-  static Op where(OpContext ctx) {
+  static ArenaOp where(OpContext ctx) {
     ctx.expectArity(3, 3, 1);
     Operand c = ctx.floatInput(0);
     Operand a = ctx.floatInput(1);
@@ -32,7 +32,7 @@ final class MaskOpFactory {
         y.floats(arena), y.offset(), yd);
   }
 
-  static Op slice(OpContext ctx) {
+  static ArenaOp slice(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);

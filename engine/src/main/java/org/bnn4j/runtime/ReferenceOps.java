@@ -94,11 +94,11 @@ public final class ReferenceOps implements OpFactory {
 
   // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----
 
-  static Op conv2d(OpContext ctx) {
+  static ArenaOp conv2d(OpContext ctx) {
     return conv2d(OpShapes.conv(ctx));
   }
 
-  static Op conv2d(OpShapes.Conv s) {
+  static ArenaOp conv2d(OpShapes.Conv s) {
     Operand x = s.x();
     Operand w = s.w();
     Operand b = s.b();
@@ -117,11 +117,11 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), oh, ow);
   }
 
-  static Op gemm(OpContext ctx) {
+  static ArenaOp gemm(OpContext ctx) {
     return gemm(OpShapes.gemm(ctx));
   }
 
-  static Op gemm(OpShapes.Dense s) {
+  static ArenaOp gemm(OpShapes.Dense s) {
     Operand a = s.a();
     Operand b = s.b();
     Operand c = s.c();
@@ -142,11 +142,11 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), m, n, k);
   }
 
-  static Op maxPool2d(OpContext ctx) {
+  static ArenaOp maxPool2d(OpContext ctx) {
     return maxPool2d(OpShapes.maxPool(ctx));
   }
 
-  static Op maxPool2d(OpShapes.Pool s) {
+  static ArenaOp maxPool2d(OpShapes.Pool s) {
     Operand x = s.x();
     Operand y = s.y();
     int[] xd = s.xd();
@@ -157,11 +157,11 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), yd[2], yd[3]);
   }
 
-  static Op avgPool2d(OpContext ctx) {
+  static ArenaOp avgPool2d(OpContext ctx) {
     return avgPool2d(OpShapes.avgPool(ctx));
   }
 
-  static Op avgPool2d(OpShapes.Pool s) {
+  static ArenaOp avgPool2d(OpShapes.Pool s) {
     Operand x = s.x();
     Operand y = s.y();
     int[] xd = s.xd();
@@ -173,7 +173,7 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), yd[2], yd[3]);
   }
 
-  static Op globalPool(OpContext ctx, boolean average) {
+  static ArenaOp globalPool(OpContext ctx, boolean average) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -201,7 +201,7 @@ public final class ReferenceOps implements OpFactory {
 
   // ---- Normalisation and element-wise ----
 
-  static Op batchNorm(OpContext ctx) {
+  static ArenaOp batchNorm(OpContext ctx) {
     ctx.expectArity(5, 5, 1);
     Operand x = ctx.floatInput(0);
     Operand scale = ctx.floatInput(1);
@@ -228,7 +228,7 @@ public final class ReferenceOps implements OpFactory {
         eps, y.floats(arena), y.offset());
   }
 
-  static Op binary(OpContext ctx, BinaryOp op) {
+  static ArenaOp binary(OpContext ctx, BinaryOp op) {
     ctx.expectArity(2, 2, 1);
     Operand a = ctx.floatInput(0);
     Operand b = ctx.floatInput(1);
@@ -250,7 +250,7 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), yd);
   }
 
-  static Op prelu(OpContext ctx) {
+  static ArenaOp prelu(OpContext ctx) {
     ctx.expectArity(2, 2, 1);
     Operand x = ctx.floatInput(0);
     Operand slope = ctx.floatInput(1);
@@ -275,7 +275,7 @@ public final class ReferenceOps implements OpFactory {
     void apply(float[] x, int xOff, float[] y, int yOff, int count);
   }
 
-  static Op unary(OpContext ctx, UnaryKernel kernel) {
+  static ArenaOp unary(OpContext ctx, UnaryKernel kernel) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -286,7 +286,7 @@ public final class ReferenceOps implements OpFactory {
   }
 
   /** Identity copies floats, or words when the value is BITS. */
-  static Op identity(OpContext ctx) {
+  static ArenaOp identity(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.input(0);
     if (x != null && x.type().type() == DataType.BITS) {
@@ -301,12 +301,12 @@ public final class ReferenceOps implements OpFactory {
     return unary(ctx, (xa, xo, ya, yo, n) -> Layout.copy(xa, xo, ya, yo, n));
   }
 
-  static Op softmax(OpContext ctx) {
+  static ArenaOp softmax(OpContext ctx) {
     return softmax(ctx, false);
   }
 
   /** Softmax, or LogSoftmax when {@code log}: the same operands, axis and reference loop. */
-  static Op softmax(OpContext ctx, boolean log) {
+  static ArenaOp softmax(OpContext ctx, boolean log) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -326,7 +326,7 @@ public final class ReferenceOps implements OpFactory {
 
   // ---- Data movement ----
 
-  static Op concat(OpContext ctx) {
+  static ArenaOp concat(OpContext ctx) {
     int k = ctx.inputCount();
     ctx.expectArity(1, Integer.MAX_VALUE, 1);
     Operand y = ctx.floatOutput(0);
@@ -369,7 +369,7 @@ public final class ReferenceOps implements OpFactory {
     };
   }
 
-  static Op reshape(OpContext ctx) {
+  static ArenaOp reshape(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -391,7 +391,7 @@ public final class ReferenceOps implements OpFactory {
         y.offset(), n);
   }
 
-  static Op transpose(OpContext ctx) {
+  static ArenaOp transpose(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -412,7 +412,7 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset());
   }
 
-  static Op pad(OpContext ctx) {
+  static ArenaOp pad(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
