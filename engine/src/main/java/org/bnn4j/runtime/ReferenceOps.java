@@ -3,6 +3,7 @@ package org.bnn4j.runtime;
 import java.util.Arrays;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
 import org.bnn4j.format.graph.attrs.BatchNormAttrs;
 import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
@@ -11,6 +12,8 @@ import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
+import org.bnn4j.format.graph.attrs.ReshapeAttrs;
+import org.bnn4j.format.graph.attrs.TransposeAttrs;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Broadcast;
@@ -311,7 +314,7 @@ public final class ReferenceOps implements OpFactory {
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int axis = ctx.node().getInt("axis", xd.length - 1);
+    int axis = AxisAttrs.of(ctx.node()).axis();
     if (axis < 0 || axis >= xd.length) {
       throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
     }
@@ -337,7 +340,7 @@ public final class ReferenceOps implements OpFactory {
       dims[i] = xs[i].dims();
     }
     int rank = dims[0].length;
-    int axis = ctx.node().requireInt("axis");
+    int axis = AxisAttrs.of(ctx.node()).axis();
     if (axis < 0 || axis >= rank) {
       throw ctx.error("axis " + axis + " is out of range for rank " + rank);
     }
@@ -373,12 +376,9 @@ public final class ReferenceOps implements OpFactory {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
-    int[] shape = ctx.node().getInts("shape", -1, null);
+    int[] shape = ReshapeAttrs.of(ctx.node()).shape();
     long count = 1;
     for (int d : shape) {
-      if (d < 0) {
-        throw ctx.error("shape " + Arrays.toString(shape) + " is not fully resolved");
-      }
       count *= d;
     }
     if (count != x.size()) {
@@ -396,11 +396,7 @@ public final class ReferenceOps implements OpFactory {
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int[] reversed = new int[xd.length];
-    for (int i = 0; i < xd.length; i++) {
-      reversed[i] = xd.length - 1 - i;
-    }
-    int[] perm = ctx.node().getInts("perm", xd.length, reversed);
+    int[] perm = TransposeAttrs.of(ctx.node(), xd.length).perm();
     int[] yd;
     try {
       yd = Layout.transposedDims(xd, perm);

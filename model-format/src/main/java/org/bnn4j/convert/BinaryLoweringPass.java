@@ -11,6 +11,7 @@ import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
 import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
@@ -115,7 +116,7 @@ public final class BinaryLoweringPass implements GraphPass {
     if (isSign(p)) {
       return signForm(g, producers, p);
     }
-    if (p.op() == OpType.CONCAT && p.getLong("axis", -1) == 1) {
+    if (p.op() == OpType.CONCAT && AxisAttrs.of(p).axis() == 1) {
       String x = null;
       ValueType xType = null;
       String zero = null;

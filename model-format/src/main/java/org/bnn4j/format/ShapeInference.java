@@ -9,6 +9,7 @@ import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
 import org.bnn4j.format.graph.attrs.BatchNormAttrs;
 import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
@@ -17,6 +18,9 @@ import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
+import org.bnn4j.format.graph.attrs.ReshapeAttrs;
+import org.bnn4j.format.graph.attrs.SliceAttrs;
+import org.bnn4j.format.graph.attrs.TransposeAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -307,15 +311,11 @@ public final class ShapeInference {
     attrs(n, "starts", "steps", "dims");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    long[] starts = n.getLongs("starts", null);
-    long[] steps = n.getLongs("steps", null);
-    long[] out = n.getLongs("dims", null);
     int r = x.rank();
-    if (starts == null || steps == null || out == null || starts.length != r
-        || steps.length != r || out.length != r) {
-      throw new ModelFormatException(n.where() + ": starts, steps and dims need " + r
-          + " values each");
-    }
+    SliceAttrs a = SliceAttrs.of(n, r);
+    long[] starts = a.starts();
+    long[] steps = a.steps();
+    long[] out = a.dims();
     int[] dims = new int[r];
     for (int d = 0; d < r; d++) {
       long last = starts[d] + (out[d] - 1) * steps[d];
@@ -334,7 +334,7 @@ public final class ShapeInference {
     attrs(n, "axis");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    axis(n, "axis", n.requireInt("axis"), x.rank());
+    axis(n, "axis", AxisAttrs.of(n).axis(), x.rank());
     return x.dims();
   }
 
@@ -344,7 +344,7 @@ public final class ShapeInference {
       throw new ModelFormatException(n.where() + " has no inputs");
     }
     ValueType first = floatIn(g, n, 0, "input 0");
-    int axis = axis(n, "axis", n.requireInt("axis"), first.rank());
+    int axis = axis(n, "axis", AxisAttrs.of(n).axis(), first.rank());
     int[] out = first.dims();
     long total = 0;
     for (int i = 0; i < n.inputs().size(); i++) {
@@ -370,26 +370,15 @@ public final class ShapeInference {
     attrs(n, "shape");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    long[] shape = n.getLongs("shape", null);
-    if (shape == null) {
-      throw new ModelFormatException(n.where() + ": missing attribute 'shape'");
-    }
-    checkRank(n, shape.length);
-    int[] out = new int[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      if (shape[i] < 1 || shape[i] > Integer.MAX_VALUE) {
-        throw new ModelFormatException(n.where() + ": shape " + Arrays.toString(shape)
-            + " must be fully resolved (every dim >= 1, no 0 or -1)");
-      }
-      out[i] = (int) shape[i];
-    }
+    int[] out = ReshapeAttrs.of(n).shape();
+    checkRank(n, out.length);
     long count = 1;
-    for (long d : shape) {
+    for (long d : out) {
       count = count > Long.MAX_VALUE / d ? Long.MAX_VALUE : count * d;
     }
     if (count != x.elementCount()) {
       throw new ModelFormatException(n.where() + ": cannot reshape " + dims(x) + " ("
-          + x.elementCount() + " elements) to " + Arrays.toString(shape));
+          + x.elementCount() + " elements) to " + Arrays.toString(out));
     }
     return out;
   }
@@ -398,7 +387,7 @@ public final class ShapeInference {
     attrs(n, "perm");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    int[] perm = n.getInts("perm", x.rank(), null);
+    int[] perm = TransposeAttrs.of(n, x.rank()).perm();
     boolean[] seen = new boolean[x.rank()];
     int[] out = new int[x.rank()];
     for (int i = 0; i < perm.length; i++) {

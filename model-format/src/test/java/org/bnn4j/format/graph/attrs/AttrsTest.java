@@ -77,6 +77,28 @@ class AttrsTest {
   }
 
   @Test
+  void requiredLayoutAttributesAreReadOrRejected() {
+    assertEquals(1, AxisAttrs.of(node(OpType.SOFTMAX, "axis", 1)).axis());
+    assertThrows(ModelFormatException.class, () -> AxisAttrs.of(node(OpType.CONCAT)));
+    assertArrayEquals(new int[] {2, 3},
+        ReshapeAttrs.of(node(OpType.RESHAPE, "shape", new int[] {2, 3})).shape());
+    assertThrows(ModelFormatException.class,
+        () -> ReshapeAttrs.of(node(OpType.RESHAPE, "shape", new int[] {-1, 3})));
+    assertThrows(ModelFormatException.class, () -> ReshapeAttrs.of(node(OpType.RESHAPE)));
+    assertArrayEquals(new int[] {1, 0},
+        TransposeAttrs.of(node(OpType.TRANSPOSE, "perm", new int[] {1, 0}), 2).perm());
+    assertThrows(ModelFormatException.class,
+        () -> TransposeAttrs.of(node(OpType.TRANSPOSE, "perm", new int[] {1, 0}), 3));
+    SliceAttrs slice = SliceAttrs.of(node(OpType.SLICE, "starts", new int[] {0, 4},
+        "steps", new int[] {1, -2}, "dims", new int[] {3, 2}), 2);
+    assertArrayEquals(new long[] {0, 4}, slice.starts());
+    assertArrayEquals(new long[] {1, -2}, slice.steps());
+    assertArrayEquals(new long[] {3, 2}, slice.dims());
+    assertThrows(ModelFormatException.class, () -> SliceAttrs.of(node(OpType.SLICE,
+        "starts", new int[] {0}, "steps", new int[] {1}), 1));
+  }
+
+  @Test
   void arraysAreCopiesSoACallerCannotChangeTheRecord() {
     Conv2dAttrs conv = Conv2dAttrs.of(node(OpType.CONV2D));
     conv.pads()[0] = 7;
