@@ -10,7 +10,9 @@ import java.util.Map;
  *
  * <p>Attributes are fully resolved by the converter: no auto_pad, no defaults that depend on the
  * source opset. 2-D spatial attributes are {@code [h, w]}; {@code pads} is {@code [top, left,
- * bottom, right]}.
+ * bottom, right]}. Each op's attributes are read, defaulted and checked by its record in {@link
+ * org.bnn4j.format.graph.attrs} (for example {@code Conv2dAttrs.of(node)}); nothing else reads
+ * them from the node's map.
  */
 public enum OpType {
   /** X[N,C,H,W], W[M,C/group,kH,kW], optional B[M]. Attrs: strides, pads, dilations, group. */
