@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.Kernels;
 import org.junit.jupiter.api.Assumptions;

@@ -3,7 +3,7 @@ package org.bnn4j.format.onnx;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
 import org.bnn4j.format.onnx.OnnxImporter.Ctx;
