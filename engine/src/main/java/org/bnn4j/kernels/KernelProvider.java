@@ -21,7 +21,7 @@ public interface KernelProvider {
    * and optional bias {@code [m]}, or null when this provider does not handle it.
    */
   default FloatConvKernel floatConv(int c, int h, int w, int m, int group,
-      org.bnn4j.kernels.reference.Window2d win, int oh, int ow, float[] weights, float[] bias) {
+      org.bnn4j.kernels.Window2d win, int oh, int ow, float[] weights, float[] bias) {
     return null;
   }
 
@@ -41,12 +41,12 @@ public interface KernelProvider {
    * Average pooling for one layer's geometry, or null when this provider has no kernel for it
    * (the reference runs it then).
    */
-  default AvgPoolKernel avgPool(int h, int w, org.bnn4j.kernels.reference.Window2d win,
+  default AvgPoolKernel avgPool(int h, int w, org.bnn4j.kernels.Window2d win,
       boolean countIncludePad, int oh, int ow) {
     return null;
   }
 
-  default MaxPoolKernel maxPool(int h, int w, org.bnn4j.kernels.reference.Window2d win, int oh,
+  default MaxPoolKernel maxPool(int h, int w, org.bnn4j.kernels.Window2d win, int oh,
       int ow) {
     return new ScalarMaxPool(h, w, win, oh, ow);
   }

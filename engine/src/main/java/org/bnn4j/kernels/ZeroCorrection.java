@@ -52,8 +52,8 @@ public final class ZeroCorrection {
     int dw = s.win().dilationW();
     int group = s.group();
     int mpg = m / group;
-    int xWords = (s.c() + 63) >>> 6;
-    int wWords = (s.c() / group + 63) >>> 6;
+    int xWords = Bitpack.words(s.c());
+    int wWords = Bitpack.words(s.c() / group);
     long[] wt = s.weights();
     int o0 = cOff + b * oh * ow * stride;
     java.util.Arrays.fill(corr, o0, o0 + oh * ow * stride, 0f);

@@ -10,7 +10,7 @@ import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
 import org.bnn4j.kernels.ZeroCorrection;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast

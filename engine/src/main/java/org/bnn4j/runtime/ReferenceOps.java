@@ -16,7 +16,7 @@ import org.bnn4j.kernels.reference.MaskOps;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
 import org.bnn4j.kernels.reference.Softmax;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Builds every float op of {@link OpType} on the scalar reference kernels. Attributes are parsed

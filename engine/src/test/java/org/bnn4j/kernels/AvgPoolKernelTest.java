@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.Random;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -67,7 +67,7 @@ class BinarizeKernelTest {
       int j = rnd.nextInt(cout);
       x[i] = rnd.nextInt(4) == 0 ? Float.NaN : t[j];
     }
-    int words = (cout + 63) >>> 6;
+    int words = Bitpack.words(cout);
     int outOff = 2;
     long[] out = new long[outOff + n * hw * words + 1];
     java.util.Arrays.fill(out, 0x5555_5555_5555_5555L); // every word must be overwritten

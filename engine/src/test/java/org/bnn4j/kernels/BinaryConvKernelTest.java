@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.util.Random;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class BinaryConvKernelTest {
     int oh = win.outH(h, false);
     int ow = win.outW(w, false);
     int cpg = c / group;
-    int xWords = BinaryReference.words(c);
-    int kWords = BinaryReference.words(cpg);
+    int xWords = Bitpack.words(c);
+    int kWords = Bitpack.words(cpg);
     int taps = win.kernelH() * win.kernelW();
     int pad = 5;
     long[] x = new long[pad + n * h * w * xWords + pad];
@@ -75,7 +74,7 @@ class BinaryConvKernelTest {
     if (tb != null) {
       BinaryReference.addTapBias(tb, n, h, w, m, win, oh, ow, dots, 0);
     }
-    int outWords = BinaryReference.words(m);
+    int outWords = Bitpack.words(m);
     long[] refBits = new long[2 + n * oh * ow * outWords];
     float[] refY = new float[2 + outN];
     if (bitsOut) {
@@ -120,7 +119,7 @@ class BinaryConvKernelTest {
   }
 
   static void fillRow(Random rnd, long[] a, int off, int bits) {
-    int words = BinaryReference.words(bits);
+    int words = Bitpack.words(bits);
     for (int i = 0; i < words; i++) {
       a[off + i] = rnd.nextLong();
     }
@@ -246,7 +245,7 @@ class BinaryConvKernelTest {
       for (int n : new int[] {1, 3}) {
         for (boolean bitsOut : new boolean[] {false, true}) {
           int m = 10 + k % 37;
-          int words = BinaryReference.words(k);
+          int words = Bitpack.words(k);
           long[] x = new long[n * words];
           for (int b = 0; b < n; b++) {
             fillRow(rnd, x, b * words, k);
@@ -274,7 +273,7 @@ class BinaryConvKernelTest {
               dots[b * m + o] += tb[o];
             }
           }
-          long[] refBits = new long[n * BinaryReference.words(m)];
+          long[] refBits = new long[n * Bitpack.words(m)];
           float[] refY = new float[n * m];
           if (bitsOut) {
             BinaryOutputTransform.toBits(dots, 0, n, m, 1, thr, flip, refBits, 0);

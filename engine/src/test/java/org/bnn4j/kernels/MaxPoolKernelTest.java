@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

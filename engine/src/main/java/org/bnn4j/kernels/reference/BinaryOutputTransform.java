@@ -1,5 +1,7 @@
 package org.bnn4j.kernels.reference;
 
+import org.bnn4j.kernels.Bitpack;
+
 /**
  * Turns the integer dots of a binary conv or dense layer into its output: float values through
  * per-channel stages, or packed bits through per-channel integer thresholds.
@@ -40,7 +42,7 @@ public final class BinaryOutputTransform {
    */
   public static void toBits(float[] dots, int dOff, int n, int m, int hw, long[] threshold, long[] flip,
       long[] out, int outOff) {
-    int words = BinaryReference.words(m);
+    int words = Bitpack.words(m);
     for (int b = 0; b < n; b++) {
       for (int p = 0; p < hw; p++) {
         int o = outOff + (b * hw + p) * words;

@@ -1,5 +1,9 @@
 package org.bnn4j.kernels.reference;
 
+import static org.bnn4j.kernels.Bitpack.words;
+
+import org.bnn4j.kernels.Window2d;
+
 /**
  * Reference binary kernels over packed bits (see the BIT CONVENTION in bnn4j_model.proto): bit 1
  * is -1, channels packed LSB first into 64-bit words, NHWC, pad bits 0. Dot products are exact
@@ -9,10 +13,6 @@ package org.bnn4j.kernels.reference;
  */
 public final class BinaryReference {
   private BinaryReference() {}
-
-  public static int words(int channels) {
-    return (channels + 63) >>> 6;
-  }
 
   /**
    * Packs float {@code x[n, c, hw]} (NCHW, hw = H*W, or 1 for [N, C]) into NHWC bits of

@@ -1,5 +1,7 @@
 package org.bnn4j.kernels.reference;
 
+import org.bnn4j.kernels.Window2d;
+
 /** Reference 2-D convolution (ONNX Conv on NCHW) with groups, strides, dilations and pads. */
 public final class Convolution {
   private Convolution() {}

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Bitpack;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Binary convolution (and dense, as a 1x1 convolution) on packed NHWC bits with a
@@ -163,7 +164,7 @@ final class VectorBinaryConv implements BinaryConvKernel {
         && (s.ow() - 1) * win.strideW() + (win.kernelW() - 1) * win.dilationW()
         < s.w() + win.padLeft() + win.padRight();
     long stagedWords = (long) s.n() * (s.h() + win.padTop() + win.padBottom())
-        * (s.w() + win.padLeft() + win.padRight()) * ((s.c() + 63) >>> 6);
+        * (s.w() + win.padLeft() + win.padRight()) * Bitpack.words(s.c());
     if (!inside || stagedWords > MAX_STAGED_WORDS) {
       return false;
     }
@@ -242,9 +243,9 @@ final class VectorBinaryConv implements BinaryConvKernel {
     this.hw = s.oh() * s.ow();
     this.cpg = s.c() / group;
     this.mpg = m / group;
-    this.kWords = (cpg + 63) >>> 6;
-    this.xWords = (s.c() + 63) >>> 6;
-    this.outWords = (m + 63) >>> 6;
+    this.kWords = Bitpack.words(cpg);
+    this.xWords = Bitpack.words(s.c());
+    this.outWords = Bitpack.words(m);
     this.kh = win.kernelH();
     this.kw = win.kernelW();
     this.taps = kh * kw;

@@ -7,7 +7,7 @@ import org.bnn4j.kernels.FloatDenseKernel;
 import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /** The {@code jdk.incubator.vector} kernels; created by class name from Kernels. */
 public final class VectorKernelProvider implements KernelProvider {
