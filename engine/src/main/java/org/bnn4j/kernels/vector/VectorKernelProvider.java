@@ -30,7 +30,7 @@ public final class VectorKernelProvider implements KernelProvider {
 
   @Override
   public BinaryConvKernel binaryConv(BinaryConvSpec spec) {
-    return VectorBinaryConv.supports(spec) ? new VectorBinaryConv(spec) : null;
+    return VectorBinaryConvLayout.supports(spec) ? new VectorBinaryConv(spec) : null;
   }
 
   @Override
