@@ -2,13 +2,18 @@ package org.bnn4j.runtime;
 
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.kernels.AvgPoolKernel;
+import org.bnn4j.kernels.BinarizeKernel;
+import org.bnn4j.kernels.BinarizeSpec;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatDenseKernel;
+import org.bnn4j.kernels.FloatDenseSpec;
 import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.FloatConvSpec;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
+import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.ZeroCorrection;
 import org.bnn4j.kernels.Window2d;
 
@@ -16,8 +21,7 @@ import org.bnn4j.kernels.Window2d;
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
  * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads; everything else, and whatever the provider declines, on
- * {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
+ * split over the session's threads; everything else on {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
  * ops for any thread count (except a NaN's payload: a max pool gives the canonical NaN); float
  * convolutions and the FC agree within float rounding (the summation order differs) and do not
  * depend on the thread count either.
@@ -80,10 +84,10 @@ public final class FastOps extends ReferenceOps {
     int[] wd = w.dims();
     int[] yd = y.dims();
     Window2d win = ReferenceOps.window(ctx, new int[] {wd[2], wd[3]}, true);
-    FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
+    FloatConvKernel kernel = provider.floatConv(new FloatConvSpec(xd[1], xd[2], xd[3], wd[0],
         ctx.node().getInt("group", 1), win, yd[2], yd[3], w.constantFloats(),
-        b == null ? null : b.constantFloats());
-    if (kernel == null || kernel.sharedScratchFloats()
+        b == null ? null : b.constantFloats()));
+    if (kernel.sharedScratchFloats()
         + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
       return reference;
     }
@@ -125,7 +129,7 @@ public final class FastOps extends ReferenceOps {
     int[] xd = x.dims();
     int[] yd = y.dims();
     Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), true);
-    MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
+    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3]));
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
@@ -156,11 +160,8 @@ public final class FastOps extends ReferenceOps {
     if (!plain || !b.isConstant() || !biasVector) {
       return reference;
     }
-    FloatDenseKernel kernel = provider.floatDense(n, k, b.constantFloats(),
-        c == null ? null : c.constantFloats());
-    if (kernel == null) {
-      return reference;
-    }
+    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k, b.constantFloats(),
+        c == null ? null : c.constantFloats()));
     int rows = a.dims()[0];
     Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
@@ -170,7 +171,7 @@ public final class FastOps extends ReferenceOps {
         words);
   }
 
-  /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
+  /** AvgPool2d on the provider's kernel, planes split over the threads. */
   private Op fastAvgPool2d(OpContext ctx) {
     ReferenceOps.avgPool2d(ctx); // validates attributes and shapes
     Operand x = ctx.floatInput(0);
@@ -178,11 +179,8 @@ public final class FastOps extends ReferenceOps {
     int[] xd = x.dims();
     int[] yd = y.dims();
     Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), false);
-    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
-        ctx.node().getInt("count_include_pad", 0) != 0, yd[2], yd[3]);
-    if (kernel == null) {
-      return null;
-    }
+    AvgPoolKernel kernel = provider.avgPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3],
+        ctx.node().getInt("count_include_pad", 0) != 0));
     int planes = xd[0] * xd[1];
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
@@ -210,12 +208,13 @@ public final class FastOps extends ReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
+    BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, thr, src, cout));
     if (y.mayHoldZeros()) {
       // Each chunk notes whether it met an input exactly at a threshold (one compare per
       // vector); only then is the image's zero mask written, by the scalar reference.
       Parallelism.RangeTask noting = (from, to, worker, img, arena, words) -> {
-        if (provider.binarizeSeeingZeros(x.floats(arena), x.offset(), c, hw, thr, src, cout,
-            y.words(words), y.offset(), img, from, to)) {
+        if (kernel.runSeeingZeros(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+            from, to)) {
           words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
         }
       };
@@ -232,9 +231,8 @@ public final class FastOps extends ReferenceOps {
       };
     }
     // Threads split each image's positions in multiples of 8, the vector packer's group.
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
-        x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
-        from, to);
+    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.words(words), y.offset(), img, from, to);
     return (arena, words) -> {
       int threads = Parallelism.threads();
       for (int img = 0; img < n; img++) {
@@ -273,10 +271,6 @@ public final class FastOps extends ReferenceOps {
     }
     BinaryConvKernel kernel = provider.binaryConv(spec);
     boolean zeros = x.mayHoldZeros();
-    if (kernel == null
-        || (zeros && (!kernel.supportsCorrection() || !ZeroCorrection.supports(spec)))) {
-      return null;
-    }
     int perWorker = kernel.scratchFloats();
     Operand scratch = ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
     Operand y = t.y();

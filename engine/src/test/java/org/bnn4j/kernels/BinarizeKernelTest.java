@@ -74,8 +74,9 @@ class BinarizeKernelTest {
     for (int b = 0; b < n; b++) {
       // Two position ranges, split off the multiples of 8 as threads may split them.
       int cut = Math.min(hw, 8 * (b + 1) + b);
-      provider.binarize(x, xOff, c, hw, t, source, cout, out, outOff, b, 0, cut);
-      provider.binarize(x, xOff, c, hw, t, source, cout, out, outOff, b, cut, hw);
+      BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, t, source, cout));
+      kernel.run(x, xOff, out, outOff, b, 0, cut);
+      kernel.run(x, xOff, out, outOff, b, cut, hw);
     }
     for (int b = 0; b < n; b++) {
       for (int p = 0; p < hw; p++) {

@@ -322,11 +322,6 @@ final class VectorBinaryConv implements BinaryConvKernel {
         pixelFrom, pixelTo, null, 0);
   }
 
-  @Override
-  public boolean supportsCorrection() {
-    return true;
-  }
-
   /** Corrections are laid out as the epilogue reads dots: per position, blocks in slot order. */
   @Override
   public int correctionStride() {
