@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
@@ -15,13 +18,14 @@ import org.bnn4j.kernels.reference.Convolution;
 import org.bnn4j.kernels.reference.Gemm;
 import org.bnn4j.kernels.reference.Pooling;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The provider contract, held the same way for every provider: each kernel family of the scalar
- * and the vector provider (at the JVM's preferred species; {@code -XX:MaxVectorSize=16} runs it at
- * 128 bits) against the reference kernels, on the same random cases for both: channel counts 1,
+ * and the vector provider (at the JVM's preferred species, and at 128 bits in a child JVM with
+ * {@code -XX:MaxVectorSize=16}, since the species are constants) against the reference kernels, on the same random cases for both: channel counts 1,
  * 63, 64, 65 and 130, paddings (asymmetric too), strides, dilations, groups (word-aligned or
  * not), odd spatial sizes, ranges split as threads split them. Whatever kernel a provider returns
  * for a spec, its own or the next provider's, must give the reference's result: bit for bit,
@@ -51,6 +55,48 @@ class KernelProviderContractTest {
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
     return vector;
+  }
+
+  /**
+   * The vector cases again at 128 bits, where the species are narrower than AVX2's (other lane
+   * counts take other paths, e.g. the binary convolution's epilogue copy): a child JVM with
+   * {@code -XX:MaxVectorSize=16} runs {@link At128Bits}.
+   */
+  @Test
+  void vectorProviderAt128Bits() throws Exception {
+    KernelProvider vector = Kernels.vectorOrNull();
+    Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
+    Assumptions.assumeTrue(vector.vectorBitSize() > 128, "the preferred species is 128 bits");
+    List<String> cmd = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:MaxVectorSize=16", "--add-modules", "jdk.incubator.vector", "-cp",
+        System.getProperty("java.class.path"), At128Bits.class.getName());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the 128-bit run did not finish");
+    }
+    assertEquals(0, p.exitValue(), out);
+    assertEquals(true, out.endsWith("vector(128-bit): ok"), out);
+  }
+
+  /** Runs every family's vector cases; prints the provider and "ok", or fails. */
+  static final class At128Bits {
+    public static void main(String[] args) {
+      KernelProviderContractTest t = new KernelProviderContractTest();
+      try {
+        t.binaryConvMatchesReference("vector");
+        t.floatConvMatchesReference("vector");
+        t.floatDenseMatchesReference("vector");
+        t.poolingMatchesReference("vector");
+        t.binarizeMatchesReference("vector");
+      } catch (AssertionError | RuntimeException e) {
+        e.printStackTrace(System.out);
+        System.exit(1);
+      }
+      System.out.println(Kernels.vectorOrNull().name() + ": ok");
+    }
   }
 
   private static Window2d window(int[] v) {
