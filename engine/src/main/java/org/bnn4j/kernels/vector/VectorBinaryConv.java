@@ -37,8 +37,8 @@ import org.bnn4j.kernels.Window2d;
  * BinaryOutputTransform}.
  *
  * <p>Groups are supported when each group's channels start on a word (channels per group a
- * multiple of 64); other grouped layers are declined, and so are tap biases too large to sum
- * exactly as integers (see {@link VectorBinaryConvLayout#supports}).
+ * multiple of 64); other grouped layers, and tap biases too large to sum exactly as integers, go
+ * to the scalar kernel (see {@link VectorBinaryConvLayout#supports}).
  */
 final class VectorBinaryConv implements BinaryConvKernel {
   private static final VectorSpecies<Long> S = VectorConstants.LONGS;
