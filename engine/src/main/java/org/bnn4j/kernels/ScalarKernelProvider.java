@@ -92,11 +92,19 @@ final class ScalarKernelProvider implements KernelProvider {
   }
 
   /** {@link Gemm#gemm} with transposed constant weights, alpha and beta 1, by columns. */
-  record ScalarFloatDense(FloatDenseSpec s) implements FloatDenseKernel {
+  static final class ScalarFloatDense implements FloatDenseKernel {
+    private final FloatDenseSpec s;
+    private final int[] biasDims; // made once: a run allocates nothing
+
+    ScalarFloatDense(FloatDenseSpec s) {
+      this.s = s;
+      this.biasDims = new int[] {s.n()};
+    }
+
     @Override
     public void run(float[] a, int aOff, int rows, float[] y, int yOff, int colFrom, int colTo) {
-      Gemm.gemmColumns(a, aOff, false, s.weights(), 0, true, s.bias(), 0,
-          new int[] {s.n()}, 1f, 1f, y, yOff, rows, s.n(), s.k(), colFrom, colTo);
+      Gemm.gemmColumns(a, aOff, false, s.weights(), 0, true, s.bias(), 0, biasDims, 1f, 1f, y,
+          yOff, rows, s.n(), s.k(), colFrom, colTo);
     }
   }
 

@@ -21,7 +21,8 @@ import org.bnn4j.kernels.Window2d;
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
  * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads; everything else on {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
+ * split over the session's threads (the provider has a kernel for every spec); everything else
+ * on {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
  * ops for any thread count (except a NaN's payload: a max pool gives the canonical NaN); float
  * convolutions and the FC agree within float rounding (the summation order differs) and do not
  * depend on the thread count either.
