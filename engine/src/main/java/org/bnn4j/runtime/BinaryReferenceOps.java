@@ -4,9 +4,10 @@ import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.proto.DataType;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Binds the binary ops to the reference bit kernels. Shapes and transform inputs were checked by
@@ -65,8 +66,8 @@ final class BinaryReferenceOps {
       throw ctx.error("input and output disagree on holding zeros");
     }
     if (x.mayHoldZeros()) {
-      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
-      int outImage = yd[2] * yd[3] * BinaryReference.words(xd[1]);
+      int inImage = xd[2] * xd[3] * Bitpack.words(xd[1]);
+      int outImage = yd[2] * yd[3] * Bitpack.words(xd[1]);
       return (arena, words) -> {
         long[] xa = x.words(words);
         long[] ya = y.words(words);
@@ -103,7 +104,7 @@ final class BinaryReferenceOps {
     return (arena, words) -> {
       float[] da = dots.floats(arena);
       long[] xa = x.words(words);
-      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
+      int inImage = xd[2] * xd[3] * Bitpack.words(xd[1]);
       int outImage = wd[0] * yd[2] * yd[3];
       for (int b = 0; b < xd[0]; b++) {
         BinaryReference.conv2dDots(xa, x.offset() + b * inImage,
@@ -129,7 +130,7 @@ final class BinaryReferenceOps {
     return (arena, words) -> {
       float[] da = dots.floats(arena);
       long[] xa = x.words(words);
-      int row = BinaryReference.words(xd[1]);
+      int row = Bitpack.words(xd[1]);
       for (int b = 0; b < xd[0]; b++) {
         BinaryReference.denseDots(xa, x.offset() + b * row,
             hasZeros(x, xa, b) ? x.zeroMaskOffset() + b * row : -1, 1, xd[1], w, wd[0], da,

@@ -4,21 +4,26 @@ import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
+import org.bnn4j.kernels.BinarizeKernel;
+import org.bnn4j.kernels.BinarizeSpec;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatDenseKernel;
+import org.bnn4j.kernels.FloatDenseSpec;
 import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.FloatConvSpec;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
+import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.ZeroCorrection;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
  * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads; everything else, and whatever the provider declines, is
+ * split over the session's threads (the provider has a kernel for every spec); everything else is
  * delegated to the {@link ReferenceOps} it holds. Binary results, Binarize and pooling are
  * bit-identical to the reference ops for any thread count (except a NaN's payload: a max pool
  * gives the canonical NaN); float convolutions and the FC agree within float rounding (the
@@ -83,10 +88,10 @@ public final class FastOps implements OpFactory {
     int[] wd = shape.wd();
     int[] yd = shape.yd();
     Window2d win = shape.win();
-    FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
+    FloatConvKernel kernel = provider.floatConv(new FloatConvSpec(xd[1], xd[2], xd[3], wd[0],
         shape.group(), win, yd[2], yd[3], w.constantFloats(),
-        b == null ? null : b.constantFloats());
-    if (kernel == null || kernel.sharedScratchFloats()
+        b == null ? null : b.constantFloats()));
+    if (kernel.sharedScratchFloats()
         + (long) kernel.workerScratchFloats() * RunContext.MAX_WORKERS > MAX_IM2COL_FLOATS) {
       return ReferenceOps.conv2d(shape);
     }
@@ -126,7 +131,7 @@ public final class FastOps implements OpFactory {
     int[] xd = shape.xd();
     int[] yd = shape.yd();
     Window2d win = shape.win();
-    MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
+    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3]));
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
@@ -157,11 +162,8 @@ public final class FastOps implements OpFactory {
     if (!plain || !b.isConstant() || !biasVector) {
       return ReferenceOps.gemm(shape);
     }
-    FloatDenseKernel kernel = provider.floatDense(n, k, b.constantFloats(),
-        c == null ? null : c.constantFloats());
-    if (kernel == null) {
-      return ReferenceOps.gemm(shape);
-    }
+    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k, b.constantFloats(),
+        c == null ? null : c.constantFloats()));
     int rows = a.dims()[0];
     RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
@@ -170,7 +172,7 @@ public final class FastOps implements OpFactory {
     return run -> run.forRange(n, grain, task, 0);
   }
 
-  /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
+  /** AvgPool2d on the provider's kernel, planes split over the threads. */
   private Op fastAvgPool2d(OpContext ctx) {
     OpShapes.Pool shape = OpShapes.avgPool(ctx);
     Operand x = shape.x();
@@ -178,11 +180,8 @@ public final class FastOps implements OpFactory {
     int[] xd = shape.xd();
     int[] yd = shape.yd();
     Window2d win = shape.win();
-    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
-        shape.attrs().countIncludePad(), yd[2], yd[3]);
-    if (kernel == null) {
-      return ReferenceOps.avgPool2d(shape);
-    }
+    AvgPoolKernel kernel = provider.avgPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3],
+        shape.attrs().countIncludePad()));
     int planes = xd[0] * xd[1];
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
@@ -210,12 +209,13 @@ public final class FastOps implements OpFactory {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
+    BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, thr, src, cout));
     if (y.mayHoldZeros()) {
       // Each chunk notes whether it met an input exactly at a threshold (one compare per
       // vector); only then is the image's zero mask written, by the scalar reference.
       RunContext.RangeTask noting = (from, to, worker, img, arena, words) -> {
-        if (provider.binarizeSeeingZeros(x.floats(arena), x.offset(), c, hw, thr, src, cout,
-            y.words(words), y.offset(), img, from, to)) {
+        if (kernel.runSeeingZeros(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+            from, to)) {
           words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
         }
       };
@@ -233,9 +233,8 @@ public final class FastOps implements OpFactory {
       };
     }
     // Threads split each image's positions in multiples of 8, the vector packer's group.
-    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
-        x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
-        from, to);
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.words(words), y.offset(), img, from, to);
     return run -> {
       for (int img = 0; img < n; img++) {
         run.forRange(hw, 64, task, img);
@@ -274,10 +273,6 @@ public final class FastOps implements OpFactory {
     }
     BinaryConvKernel kernel = provider.binaryConv(spec);
     boolean zeros = x.mayHoldZeros();
-    if (kernel == null
-        || (zeros && (!kernel.supportsCorrection() || !ZeroCorrection.supports(spec)))) {
-      return null;
-    }
     int perWorker = kernel.scratchFloats();
     Operand scratch = ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
     Operand y = t.y();

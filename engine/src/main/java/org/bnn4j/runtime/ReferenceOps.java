@@ -26,7 +26,7 @@ import org.bnn4j.kernels.reference.MaskOps;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
 import org.bnn4j.kernels.reference.Softmax;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Builds every op of {@link OpType} on the scalar reference kernels (the binary ones through

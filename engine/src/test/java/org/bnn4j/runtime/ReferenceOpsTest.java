@@ -18,7 +18,7 @@ import org.bnn4j.kernels.reference.Convolution;
 import org.bnn4j.kernels.reference.Gemm;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 import org.junit.jupiter.api.Test;
 
 class ReferenceOpsTest {

@@ -277,7 +277,7 @@ public final class BinaryLoweringPass implements GraphPass {
     }
 
     float[] wf = w.floats();
-    int words = (cpg + 63) >>> 6;
+    int words = ConstTensor.wordsPerRow(cpg);
     long[] packed = new long[m * kh * kw * words];
     for (int oc = 0; oc < m; oc++) {
       for (int ci = 0; ci < cpg; ci++) {
@@ -377,7 +377,7 @@ public final class BinaryLoweringPass implements GraphPass {
       return null;
     }
     String bits = bitsFor(g, src, bitsOf, inserted);
-    int words = (k + 63) >>> 6;
+    int words = ConstTensor.wordsPerRow(k);
     long[] packed = new long[m * words];
     for (int oc = 0; oc < m; oc++) {
       for (int i = 0; i < k; i++) {

@@ -126,12 +126,12 @@ public final class SqueezePass implements GraphPass {
     int[] dims = w.dims();
     int cin = dims[dims.length - 1];
     int rows = w.dims().length == 2 ? dims[0] : dims[0] * dims[1] * dims[2];
-    int oldWords = (cin + 63) >>> 6;
+    int oldWords = ConstTensor.wordsPerRow(cin);
     int kept = 0;
     for (int v : constant) {
       kept += v == 0 ? 1 : 0;
     }
-    int newWords = (kept + 63) >>> 6;
+    int newWords = ConstTensor.wordsPerRow(kept);
     long[] src = w.longs();
     long[] dst = new long[rows * newWords];
     float[] tap = new float[rows];
