@@ -82,8 +82,31 @@ public class ReferenceOps implements OpFactory {
       case BINARY_CONV2D -> BinaryReferenceOps.conv2d(ctx);
       case BINARY_DENSE -> BinaryReferenceOps.dense(ctx);
       case BIT_MAX_POOL2D -> BinaryReferenceOps.bitMaxPool(ctx);
+      case ELU -> {
+        float alpha = node.getFloat("alpha", 1f);
+        yield unary(ctx, (x, xo, y, yo, n) -> elu(x, xo, y, yo, n, alpha, 1f));
+      }
+      case SELU -> {
+        float alpha = node.getFloat("alpha", 1.67326319217681884765625f);
+        float gamma = node.getFloat("gamma", 1.05070102214813232421875f);
+        yield unary(ctx, (x, xo, y, yo, n) -> elu(x, xo, y, yo, n, alpha, gamma));
+      }
     };
     return new NamedOp(node.where(), body);
+  }
+
+  /**
+   * ONNX Elu (gamma 1) and Selu: {@code gamma * x} for x &gt; 0, else {@code gamma * alpha *
+   * (exp(x) - 1)}, in double and rounded once; expm1 keeps small negative x exact, and
+   * StrictMath gives the same bits on every call (as in sigmoid).
+   */
+  static void elu(float[] x, int xOff, float[] y, int yOff, int count, float alpha,
+      float gamma) {
+    for (int i = 0; i < count; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v > 0f ? (float) ((double) gamma * v)
+          : (float) ((double) gamma * alpha * StrictMath.expm1(v));
+    }
   }
 
   /** An op that names its node, for stack traces and debugging. */

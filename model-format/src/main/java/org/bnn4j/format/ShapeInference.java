@@ -80,6 +80,15 @@ public final class ShapeInference {
         n.getFloat("beta", 0.5f);
         yield unary(g, n, Set.of("alpha", "beta"));
       }
+      case ELU -> {
+        n.getFloat("alpha", 1f);
+        yield unary(g, n, Set.of("alpha"));
+      }
+      case SELU -> {
+        n.getFloat("alpha", 1.67326319217681884765625f);
+        n.getFloat("gamma", 1.05070102214813232421875f);
+        yield unary(g, n, Set.of("alpha", "gamma"));
+      }
       case CLIP -> clip(g, n);
       case SOFTMAX -> softmax(g, n);
       case CONCAT -> concat(g, n);

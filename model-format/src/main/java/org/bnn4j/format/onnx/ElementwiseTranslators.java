@@ -30,6 +30,8 @@ final class ElementwiseTranslators {
     f.register("Neg", 6, 25, ElementwiseTranslators::neg);
     f.register("Abs", 6, 25, ElementwiseTranslators::abs);
     f.register("Clip", 6, 25, ElementwiseTranslators::clip);
+    f.register("Elu", 6, 25, ElementwiseTranslators::elu);
+    f.register("Selu", 6, 25, ElementwiseTranslators::selu);
   }
 
   private static void foldableUnary(NodeContext c, OpType op) {
@@ -54,6 +56,21 @@ final class ElementwiseTranslators {
     c.inputs(1, 1);
     c.emit(OpType.LEAKY_RELU, "", List.of(c.in(0)), c.out(0),
         "alpha", c.attrs.getFloat("alpha", 0.01f));
+  }
+
+  private static void elu(NodeContext c) {
+    c.attrs.allowOnly("alpha");
+    c.inputs(1, 1);
+    c.emit(OpType.ELU, "", List.of(c.in(0)), c.out(0), "alpha", c.attrs.getFloat("alpha", 1f));
+  }
+
+  /** Selu's defaults are ONNX's, the float32 values of SELU's alpha and scale (gamma). */
+  private static void selu(NodeContext c) {
+    c.attrs.allowOnly("alpha", "gamma");
+    c.inputs(1, 1);
+    c.emit(OpType.SELU, "", List.of(c.in(0)), c.out(0),
+        "alpha", c.attrs.getFloat("alpha", 1.67326319217681884765625f),
+        "gamma", c.attrs.getFloat("gamma", 1.05070102214813232421875f));
   }
 
   private static void hardSigmoid(NodeContext c) {
