@@ -13,6 +13,7 @@ import org.bnn4j.format.graph.ValueType;
 final class ConvPoolTranslators {
   private ConvPoolTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Conv", 6, 25, ConvPoolTranslators::conv);
     f.register("BatchNormalization", 6, 25, ConvPoolTranslators::batchNorm);

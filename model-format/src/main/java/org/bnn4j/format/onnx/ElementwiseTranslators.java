@@ -14,6 +14,7 @@ import org.bnn4j.format.onnx.ConstantFolding.Value;
 final class ElementwiseTranslators {
   private ElementwiseTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Relu", 6, 25, c -> foldableUnary(c, OpType.RELU));
     f.register("Sign", 6, 25, c -> foldableUnary(c, OpType.SIGN));

@@ -15,6 +15,7 @@ import org.bnn4j.format.onnx.ConstantFolding.Value;
 final class LayoutTranslators {
   private LayoutTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Transpose", 6, 25, LayoutTranslators::transpose);
     f.register("Flatten", 6, 25, LayoutTranslators::flatten);

@@ -9,6 +9,7 @@ import org.bnn4j.format.graph.ValueType;
 final class MatMulTranslators {
   private MatMulTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Gemm", 6, 25, MatMulTranslators::gemm);
     f.register("MatMul", 6, 25, MatMulTranslators::matMul);

@@ -3,7 +3,6 @@ package org.bnn4j.format.onnx;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.bnn4j.format.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ValueType;
@@ -24,6 +23,7 @@ import org.bnn4j.format.onnx.proto.TensorProto.DataType;
 final class MathTranslators {
   private MathTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Pow", 6, 25, MathTranslators::pow);
     for (String op : List.of("Sqrt", "Exp", "Log", "Round", "Floor", "Ceil", "Reciprocal")) {

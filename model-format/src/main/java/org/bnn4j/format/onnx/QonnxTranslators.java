@@ -28,6 +28,7 @@ final class QonnxTranslators {
     return DOMAINS.contains(domain);
   }
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("BipolarQuant", 6, 25, QonnxTranslators::bipolarQuant);
     f.register("Quant", 6, 25, QonnxTranslators::quant);

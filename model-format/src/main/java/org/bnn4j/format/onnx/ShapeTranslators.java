@@ -18,6 +18,7 @@ final class ShapeTranslators {
 
   private ShapeTranslators() {}
 
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
   static void register(TranslatorRegistry.Family f) {
     f.register("Constant", 6, 25, ShapeTranslators::constantNode);
     f.register("Shape", 6, 25, ShapeTranslators::shape);
