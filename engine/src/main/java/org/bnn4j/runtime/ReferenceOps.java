@@ -9,6 +9,7 @@ import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.EluAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
@@ -91,8 +92,26 @@ public final class ReferenceOps implements OpFactory {
       case BINARY_CONV2D -> BinaryReferenceOps.conv2d(ctx);
       case BINARY_DENSE -> BinaryReferenceOps.dense(ctx);
       case BIT_MAX_POOL2D -> BinaryReferenceOps.bitMaxPool(ctx);
+      case ELU, SELU -> {
+        EluAttrs a = EluAttrs.of(node);
+        yield unary(ctx, (x, xo, y, yo, n) -> elu(x, xo, y, yo, n, a.alpha(), a.gamma()));
+      }
     };
     return new NamedOp(node.where(), body);
+  }
+
+  /**
+   * ONNX Elu (gamma 1) and Selu: {@code gamma * x} for x &gt; 0, else {@code gamma * alpha *
+   * (exp(x) - 1)}, in double and rounded once; expm1 keeps small negative x exact, and
+   * StrictMath gives the same bits on every call (as in sigmoid).
+   */
+  static void elu(float[] x, int xOff, float[] y, int yOff, int count, float alpha,
+      float gamma) {
+    for (int i = 0; i < count; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v > 0f ? (float) ((double) gamma * v)
+          : (float) ((double) gamma * alpha * StrictMath.expm1(v));
+    }
   }
 
   // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----

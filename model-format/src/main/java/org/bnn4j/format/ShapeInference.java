@@ -15,6 +15,7 @@ import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.EluAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
@@ -90,6 +91,11 @@ public final class ShapeInference {
       case HARD_SIGMOID -> {
         HardSigmoidAttrs.of(n);
         yield unary(g, n, Set.of(HardSigmoidAttrs.ALPHA, HardSigmoidAttrs.BETA));
+      }
+      case ELU, SELU -> {
+        EluAttrs.of(n);
+        yield unary(g, n, n.op() == OpType.ELU ? Set.of(EluAttrs.ALPHA)
+            : Set.of(EluAttrs.ALPHA, EluAttrs.GAMMA));
       }
       case CLIP -> clip(g, n);
       case SOFTMAX -> softmax(g, n);

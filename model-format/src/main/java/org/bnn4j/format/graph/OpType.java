@@ -126,7 +126,14 @@ public enum OpType {
    * tap is -1: a bitwise AND under bit 1 = -1. On an input that may hold zeros the max over
    * {-1, 0, +1} is 0 when no valid tap is +1 and not every one is -1. Padding never wins.
    */
-  BIT_MAX_POOL2D("BitMaxPool2d");
+  BIT_MAX_POOL2D("BitMaxPool2d"),
+  /** y = x for x &gt; 0, else alpha * (exp(x) - 1). Attr: alpha (ONNX default 1). */
+  ELU("Elu"),
+  /**
+   * y = gamma * x for x &gt; 0, else gamma * alpha * (exp(x) - 1). Attrs: alpha, gamma (ONNX
+   * defaults 1.67326319217681884765625 and 1.05070102214813232421875).
+   */
+  SELU("Selu");
 
   private final String opName;
 
