@@ -19,10 +19,11 @@ import org.bnn4j.kernels.reference.Softmax;
 import org.bnn4j.kernels.reference.Window2d;
 
 /**
- * Builds every float op of {@link OpType} on the scalar reference kernels. Attributes are parsed
+ * Builds every op of {@link OpType} on the scalar reference kernels. Attributes are parsed
  * and checked once, here, with the defaults of ONNX where one is absent; every output shape is
- * recomputed and checked against the graph's type. The binary ops are not implemented yet and
- * are declined with an {@link org.bnn4j.UnsupportedModelException}.
+ * recomputed and checked against the graph's type. The binary ops (Binarize, BinaryConv2d,
+ * BinaryDense, BitMaxPool2d) are bound to the reference bit kernels by {@code
+ * BinaryReferenceOps}.
  */
 public class ReferenceOps implements OpFactory {
 
