@@ -1,7 +1,6 @@
 package org.bnn4j.convert;
 
 import static org.bnn4j.convert.FloatReference.assertSameBits;
-import static org.bnn4j.convert.TestGraph.only;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
