@@ -5,7 +5,7 @@ import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.kernels.reference.Broadcast;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * The operands and geometry of the ops that both factories build (Conv2d, Gemm and the pools),

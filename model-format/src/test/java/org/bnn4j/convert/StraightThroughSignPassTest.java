@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.Graph;
 import org.junit.jupiter.api.Test;
 

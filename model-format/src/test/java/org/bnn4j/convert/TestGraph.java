@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Random;
 import org.bnn4j.format.GraphValidator;
 import org.bnn4j.format.Limits;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;

@@ -2,7 +2,7 @@ package org.bnn4j.format.onnx;
 
 import java.util.Arrays;
 import java.util.List;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ValueType;
 

@@ -3,7 +3,9 @@ package org.bnn4j.format.onnx;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.EluAttrs;
+import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
 

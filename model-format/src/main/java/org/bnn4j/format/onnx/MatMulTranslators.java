@@ -2,7 +2,7 @@ package org.bnn4j.format.onnx;
 
 import java.util.Arrays;
 import java.util.List;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 
 /** Gemm, and MatMul lowered onto the engine's 2-D Gemm between Reshapes. */

@@ -6,7 +6,7 @@ import java.util.List;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.Limits;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
