@@ -19,7 +19,8 @@ mkdir -p "$results"
 # Conv layers, one thread: binary vs bnn4j float vs ONNX Runtime.
 "$java" "${jvm[@]}" -jar "$jar" 'ConvLayerBench' "${quick[@]}" \
   -rf json -rff "$results/conv.json"
-# Two threads, binary and ONNX Runtime (the float reference is single-threaded).
+# Two threads, binary and ONNX Runtime (bnn4j's float conv splits over threads too; this run
+# compares only the binary path with ONNX Runtime).
 "$java" "${jvm[@]}" -jar "$jar" 'ConvLayerBench' "${quick[@]}" -p threads=2 \
   -p impl=binary,onnxruntime -rf json -rff "$results/conv-threads.json"
 # Whole networks (Bi-Real ResNet-18, ResNet-18), bnn4j vs ONNX Runtime, 1 and 2 threads.

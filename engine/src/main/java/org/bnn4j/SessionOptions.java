@@ -30,8 +30,9 @@ public final class SessionOptions {
   }
 
   /**
-   * Threads one inference may use, the caller's included: the binary convolutions and other big
-   * layers split their outputs over them. At most the number of processors are used.
+   * Threads one inference may use, the caller's included: convolutions and dense layers (binary
+   * and float), Binarize and pooling split their outputs over them, and the other ops run on the
+   * caller's thread. However many are asked for, at most the number of processors are used.
    *
    * @return the thread count, at least 1
    */
@@ -50,7 +51,7 @@ public final class SessionOptions {
 
   /**
    * A copy with another thread count; without {@link #withPool} the extra threads come from a
-   * JVM-wide pool of daemon workers, one per processor, created on first use.
+   * JVM-wide pool of daemon workers, sized to the processors, created on first use.
    *
    * @param threads threads one inference may use, the caller's included; see {@link #threads()}
    * @return the new options
@@ -64,7 +65,8 @@ public final class SessionOptions {
   }
 
   /**
-   * A copy whose sessions borrow workers from {@code pool} and use all its threads.
+   * A copy whose sessions borrow workers from {@code pool} and use all its threads (at most the
+   * number of processors, as for {@link #withThreads}).
    *
    * @param pool a pool the application created and will close
    * @return the new options

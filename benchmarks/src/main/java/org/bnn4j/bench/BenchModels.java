@@ -5,11 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.proto.AttributeProto;
 import org.bnn4j.format.onnx.proto.GraphProto;
@@ -20,6 +20,7 @@ import org.bnn4j.format.onnx.proto.TensorProto;
 import org.bnn4j.format.onnx.proto.TensorShapeProto;
 import org.bnn4j.format.onnx.proto.TypeProto;
 import org.bnn4j.format.onnx.proto.ValueInfoProto;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.Executor;
 import org.bnn4j.runtime.ReferenceOps;
@@ -43,7 +44,7 @@ final class BenchModels {
   }
 
   static long[] bits(Random rnd, int rows, int channels) {
-    int words = (channels + 63) >>> 6;
+    int words = Bitpack.words(channels);
     long[] a = new long[rows * words];
     for (int r = 0; r < rows; r++) {
       for (int i = 0; i < words; i++) {

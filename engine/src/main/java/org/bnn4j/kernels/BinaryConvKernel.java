@@ -41,30 +41,20 @@ public interface BinaryConvKernel {
   void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
       long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo);
 
-  /** True when {@link #runCorrected} is implemented. */
-  default boolean supportsCorrection() {
-    return false;
-  }
-
   /** Floats per output position in the correction array of {@link #runCorrected}. */
-  default int correctionStride() {
-    throw new UnsupportedOperationException("this kernel takes no correction");
-  }
+  int correctionStride();
 
   /** Where output channel {@code channel}'s correction lies within a position's stride. */
-  default int correctionIndex(int channel) {
-    throw new UnsupportedOperationException("this kernel takes no correction");
-  }
+  int correctionIndex(int channel);
 
   /**
    * {@link #run} with {@code correction[pixel * correctionStride() + correctionIndex(channel)]}
    * (from {@code correctionOff}, pixels flattened over the batch as in {@code run}) added to each
    * integer dot before the output transform: how inputs in the zero state are made exact (see
-   * {@link ZeroCorrection}). Entries that are no channel's index must be 0.
+   * {@link ZeroCorrection}). Entries that are no channel's index must be 0. Every kernel takes
+   * corrections.
    */
-  default void runCorrected(long[] x, int xOff, float[] residual, int residualOff,
-      float[] yFloats, long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom,
-      int pixelTo, float[] correction, int correctionOff) {
-    throw new UnsupportedOperationException("this kernel takes no correction");
-  }
+  void runCorrected(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
+      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo,
+      float[] correction, int correctionOff);
 }

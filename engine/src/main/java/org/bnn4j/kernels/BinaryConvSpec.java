@@ -1,6 +1,5 @@
 package org.bnn4j.kernels;
 
-import org.bnn4j.kernels.reference.Window2d;
 
 /**
  * Everything a fast binary convolution needs, resolved at load: the geometry of a BinaryConv2d

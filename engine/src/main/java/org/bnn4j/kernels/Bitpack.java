@@ -8,13 +8,22 @@ public final class Bitpack {
   private Bitpack() {}
 
   /**
+   * 64-bit words that hold {@code bits} packed bits (channels), the last one zero-padded: the one
+   * place this rounding is written. Right for every non-negative int (the unsigned shift absorbs
+   * the overflow of {@code bits + 63}).
+   */
+  public static int words(int bits) {
+    return (bits + 63) >>> 6;
+  }
+
+  /**
    * Packs float {@code x[n, c, hw]} into NHWC bits of {@code cout} channels, channel j being -1
    * (bit 1) exactly when {@code x[source[j]] < thresholds[j]} (null source: {@code j % c}).
    * Writes positions {@code [from, to)} of image {@code b} only.
    */
   public static void binarize(float[] x, int xOff, int c, int hw, float[] thresholds,
       int[] source, int cout, long[] out, int outOff, int b, int from, int to) {
-    int words = (cout + 63) >>> 6;
+    int words = words(cout);
     int o = outOff + b * hw * words;
     java.util.Arrays.fill(out, o + from * words, o + to * words, 0L);
     for (int j = 0; j < cout; j++) {

@@ -1,13 +1,13 @@
 package org.bnn4j.kernels;
 
 /**
- * A float convolution (group 1) prepared for one layer: im2col into packed panels of the patch
- * matrix, then a GEMM of the weights {@code [m, c*kH*kW]} with the panels, written straight to
- * NCHW. One image's work is {@link #prepareItems()} independent packing items, then {@link
- * #workItems()} independent items that use them; threads split each kind (the second at
- * multiples of {@link #grain()}). Accumulation
- * order differs from the reference (vector FMA), so results agree within float rounding, not bit
- * for bit; they do not depend on how the items are split.
+ * A float convolution prepared for one layer (the vector one: im2col into packed panels of the
+ * patch matrix, then a GEMM of the weights {@code [m, c*kH*kW]} with the panels, written straight
+ * to NCHW; the scalar one: the reference loop, an item per output channel). One image's work is
+ * {@link #prepareItems()} independent packing items, then {@link #workItems()} independent items
+ * that use them; threads split each kind (the second at multiples of {@link #grain()}). The vector kernel's accumulation order differs from the
+ * reference (FMA), so its results agree within float rounding, not bit for bit; no kernel's
+ * results depend on how the items are split.
  */
 public interface FloatConvKernel {
   /** Floats of scratch all workers share (a whole patch matrix), possibly 0. */

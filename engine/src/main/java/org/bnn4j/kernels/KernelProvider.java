@@ -1,8 +1,17 @@
 package org.bnn4j.kernels;
 
 /**
- * One implementation of the fast kernels. {@link Kernels#provider()} returns the selected one;
- * a provider declines (returns null) what it cannot run, and callers fall back to the reference.
+ * One implementation of every kernel family; {@link Kernels#provider()} returns the selected one.
+ *
+ * <p>The contract, the same for every family: a provider builds a kernel from a spec resolved at
+ * load and returns it, never null, and the caller runs it as it is (no capability query, no
+ * fallback of its own). A provider whose own kernel does not handle a spec (the vector one, for
+ * a grouped float convolution, say) returns the scalar provider's kernel for it: providers form
+ * a chain that ends in {@link Kernels#scalar()}, which implements every family with plain loops
+ * over the {@code reference} kernels. Every kernel computes what the reference kernels compute:
+ * bit for bit for the binary kernels, Binarize and pooling, and within float rounding for the
+ * vector float convolution and dense layer (the scalar ones keep the reference's summation
+ * order, so they are bit-identical too).
  */
 public interface KernelProvider {
   /** A short name for logs and benchmarks, e.g. "vector(256-bit)" or "scalar". */
@@ -13,64 +22,24 @@ public interface KernelProvider {
     return 0;
   }
 
-  /** The binary convolution for {@code spec}, or null when this provider does not handle it. */
+  /** The binary convolution (or dense layer, the 1x1 case) of {@code spec}. */
   BinaryConvKernel binaryConv(BinaryConvSpec spec);
 
   /**
-   * The float convolution of {@code x[n, c, h, w]} with constant weights {@code [m, c, kH, kW]}
-   * and optional bias {@code [m]}, or null when this provider does not handle it.
+   * The float convolution of {@code x[n, c, h, w]} with the constant weights and optional bias of
+   * {@code spec}.
    */
-  default FloatConvKernel floatConv(int c, int h, int w, int m, int group,
-      org.bnn4j.kernels.reference.Window2d win, int oh, int ow, float[] weights, float[] bias) {
-    return null;
-  }
+  FloatConvKernel floatConv(FloatConvSpec spec);
 
-  /**
-   * The float max pool of {@code h x w} planes to {@code oh x ow} over {@code win}. The default
-   * is the scalar {@link ScalarMaxPool}; never null.
-   */
-  /**
-   * The dense layer {@code y = a * weights^T + bias} with constant {@code weights [n, k]} and
-   * optional {@code bias [n]}, or null when this provider does not handle it.
-   */
-  default FloatDenseKernel floatDense(int n, int k, float[] weights, float[] bias) {
-    return null;
-  }
+  /** The dense layer {@code y = a * weights^T + bias} of {@code spec}. */
+  FloatDenseKernel floatDense(FloatDenseSpec spec);
 
-  /**
-   * Average pooling for one layer's geometry, or null when this provider has no kernel for it
-   * (the reference runs it then).
-   */
-  default AvgPoolKernel avgPool(int h, int w, org.bnn4j.kernels.reference.Window2d win,
-      boolean countIncludePad, int oh, int ow) {
-    return null;
-  }
+  /** Float max pooling over {@code spec}'s geometry. */
+  MaxPoolKernel maxPool(PoolSpec spec);
 
-  default MaxPoolKernel maxPool(int h, int w, org.bnn4j.kernels.reference.Window2d win, int oh,
-      int ow) {
-    return new ScalarMaxPool(h, w, win, oh, ow);
-  }
+  /** Float average pooling over {@code spec}'s geometry. */
+  AvgPoolKernel avgPool(PoolSpec spec);
 
-  /**
-   * Packs float {@code x[n, c, hw]} into bits {@code [n, hw, ceil(cout / 64)]} words: bit j of
-   * position p is set (value -1) when {@code x[source[j]][p] < thresholds[j]} ({@code source}
-   * null means {@code j % c}). Writes positions {@code [positionFrom, positionTo)} of image
-   * {@code b}, so threads can split an image. The default is the scalar {@link Bitpack#binarize}.
-   */
-  default void binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
-      int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
-    Bitpack.binarize(x, xOff, c, hw, thresholds, source, cout, out, outOff, b, positionFrom,
-        positionTo);
-  }
-
-  /**
-   * {@link #binarize}, returning whether any input of the range is exactly at its threshold (a
-   * Binarize with {@code zero = "zero"} notes it, then writes the zero mask). The default is the
-   * scalar {@link Bitpack#binarizeSeeingZeros}.
-   */
-  default boolean binarizeSeeingZeros(float[] x, int xOff, int c, int hw, float[] thresholds,
-      int[] source, int cout, long[] out, int outOff, int b, int positionFrom, int positionTo) {
-    return Bitpack.binarizeSeeingZeros(x, xOff, c, hw, thresholds, source, cout, out, outOff, b,
-        positionFrom, positionTo);
-  }
+  /** Float to packed bits with {@code spec}'s thresholds. */
+  BinarizeKernel binarize(BinarizeSpec spec);
 }

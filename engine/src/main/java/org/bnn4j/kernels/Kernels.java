@@ -8,10 +8,10 @@ import java.util.Locale;
  * bnn4j.kernels} is {@code auto} (default), {@code vector} or {@code scalar}:
  * <ul>
  *   <li>{@code auto}: the {@code jdk.incubator.vector} kernels when the module is present and the
- *       JIT is C2, otherwise the scalar reference kernels and one log line naming the fix;
+ *       JIT is C2, otherwise the scalar kernels and one log line naming the fix;
  *   <li>{@code vector}: the vector kernels even without C2 (scalar, with a log line, when the
  *       module is absent);
- *   <li>{@code scalar}: the scalar reference kernels.
+ *   <li>{@code scalar}: the scalar kernels, which compute what the reference kernels do.
  * </ul>
  * An unknown value is logged and read as {@code auto}.
  * The vector implementation is loaded by class name, only when selected, so the engine runs
@@ -91,7 +91,10 @@ public final class Kernels {
     return provider() != ScalarKernelProvider.INSTANCE;
   }
 
-  /** The scalar provider: declines every fast kernel so the reference kernels run. */
+  /**
+   * The scalar provider: every kernel family in plain Java on the reference kernels, the end of
+   * every provider chain (see {@link KernelProvider}).
+   */
   public static KernelProvider scalar() {
     return ScalarKernelProvider.INSTANCE;
   }
@@ -183,20 +186,6 @@ public final class Kernels {
       return jit == null || !jit.getName().contains("C1 ");
     } catch (RuntimeException | LinkageError e) {
       return true;
-    }
-  }
-
-  private static final class ScalarKernelProvider implements KernelProvider {
-    static final ScalarKernelProvider INSTANCE = new ScalarKernelProvider();
-
-    @Override
-    public String name() {
-      return "scalar";
-    }
-
-    @Override
-    public BinaryConvKernel binaryConv(BinaryConvSpec spec) {
-      return null;
     }
   }
 }

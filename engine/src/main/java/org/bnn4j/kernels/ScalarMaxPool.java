@@ -1,6 +1,5 @@
 package org.bnn4j.kernels;
 
-import org.bnn4j.kernels.reference.Window2d;
 
 /**
  * The scalar max pool, the default of {@link KernelProvider#maxPool}: the valid tap range of

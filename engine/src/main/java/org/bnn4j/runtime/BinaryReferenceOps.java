@@ -1,10 +1,13 @@
 package org.bnn4j.runtime;
 
-import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.proto.DataType;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Binds the binary ops to the reference bit kernels. Shapes and transform inputs were checked by
@@ -16,7 +19,7 @@ final class BinaryReferenceOps {
   /** Dots are kept in floats, exact only below 2^24. */
   private static final int MAX_EXACT_DOT = 1 << 24;
 
-  static Op binarize(OpContext ctx) {
+  static ArenaOp binarize(OpContext ctx) {
     Operand x = ctx.floatInput(0);
     Operand y = bitsOutput(ctx);
     float[] thr = ctx.input(1).constantFloats();
@@ -53,18 +56,18 @@ final class BinaryReferenceOps {
     return o.mayHoldZeros() && words[o.zeroFlagOffset() + b] != 0L;
   }
 
-  static Op bitMaxPool(OpContext ctx) {
+  static ArenaOp bitMaxPool(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     Operand y = bitsOutput(ctx);
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null));
+    Window2d win = OpShapes.window(ctx, PoolAttrs.of(ctx.node()));
     int[] xd = x.dims();
     int[] yd = y.dims();
     if (x.mayHoldZeros() != y.mayHoldZeros()) {
       throw ctx.error("input and output disagree on holding zeros");
     }
     if (x.mayHoldZeros()) {
-      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
-      int outImage = yd[2] * yd[3] * BinaryReference.words(xd[1]);
+      int inImage = xd[2] * xd[3] * Bitpack.words(xd[1]);
+      int outImage = yd[2] * yd[3] * Bitpack.words(xd[1]);
       return (arena, words) -> {
         long[] xa = x.words(words);
         long[] ya = y.words(words);
@@ -85,22 +88,23 @@ final class BinaryReferenceOps {
         xd[1], xd[2], xd[3], win, y.words(words), y.offset(), yd[2], yd[3]);
   }
 
-  static Op conv2d(OpContext ctx) {
+  static ArenaOp conv2d(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     long[] w = ctx.input(1).words(null);
     int[] wd = ctx.input(1).dims();
     int[] xd = x.dims();
     Operand y = ctx.output(0);
     int[] yd = y.dims();
-    int group = ctx.node().getInt("group", 1);
-    Window2d win = window(ctx, new int[] {wd[1], wd[2]});
+    Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
+    int group = attrs.group();
+    Window2d win = OpShapes.window(ctx, attrs, wd[1], wd[2]);
     checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
     Operand dots = ctx.scratchFloats(Math.toIntExact((long) yd[0] * yd[1] * yd[2] * yd[3]));
     Transform t = transform(ctx, 4);
     return (arena, words) -> {
       float[] da = dots.floats(arena);
       long[] xa = x.words(words);
-      int inImage = xd[2] * xd[3] * BinaryReference.words(xd[1]);
+      int inImage = xd[2] * xd[3] * Bitpack.words(xd[1]);
       int outImage = wd[0] * yd[2] * yd[3];
       for (int b = 0; b < xd[0]; b++) {
         BinaryReference.conv2dDots(xa, x.offset() + b * inImage,
@@ -115,7 +119,7 @@ final class BinaryReferenceOps {
     };
   }
 
-  static Op dense(OpContext ctx) {
+  static ArenaOp dense(OpContext ctx) {
     Operand x = bitsInput(ctx, 0);
     long[] w = ctx.input(1).words(null);
     int[] wd = ctx.input(1).dims();
@@ -126,7 +130,7 @@ final class BinaryReferenceOps {
     return (arena, words) -> {
       float[] da = dots.floats(arena);
       long[] xa = x.words(words);
-      int row = BinaryReference.words(xd[1]);
+      int row = Bitpack.words(xd[1]);
       for (int b = 0; b < xd[0]; b++) {
         BinaryReference.denseDots(xa, x.offset() + b * row,
             hasZeros(x, xa, b) ? x.zeroMaskOffset() + b * row : -1, 1, xd[1], w, wd[0], da,
@@ -162,12 +166,11 @@ final class BinaryReferenceOps {
   }
 
   static Transform transform(OpContext ctx, int rank) {
-    OpNode n = ctx.node();
     Operand y = ctx.output(0);
     if (y.rank() != rank) {
       throw ctx.error("output has rank " + y.rank() + ", expected " + rank);
     }
-    if (n.getString("output", "float").equals("bits")) {
+    if (BinaryOutputAttrs.of(ctx.node()).bits()) {
       if (y.type().type() != DataType.BITS || y.isConstant()) {
         throw ctx.error("output '" + y.name() + "' must be a bits value");
       }
@@ -203,16 +206,6 @@ final class BinaryReferenceOps {
   static void checkDotRange(OpContext ctx, long k) {
     if (k >= MAX_EXACT_DOT) {
       throw ctx.unsupported("reduction length " + k + " is over " + MAX_EXACT_DOT);
-    }
-  }
-
-  static Window2d window(OpContext ctx, int[] kernel) {
-    OpNode node = ctx.node();
-    try {
-      return Window2d.of(kernel, node.getInts("strides", 2, new int[] {1, 1}),
-          node.getInts("pads", 4, new int[4]), node.getInts("dilations", 2, new int[] {1, 1}));
-    } catch (IllegalArgumentException e) {
-      throw ctx.error(e.getMessage());
     }
   }
 }

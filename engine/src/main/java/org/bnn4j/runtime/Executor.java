@@ -12,13 +12,18 @@ public final class Executor {
   private float[] arena;
   private long[] words;
   private int threads = 1;
-  private WorkerPool pool;
+  /**
+   * What every op of a run gets; one per executor, so a run allocates nothing. A run holds it
+   * locally, so that a release from another thread does not pull the arenas from under it.
+   */
+  private RunContext context;
 
   Executor(CompiledGraph program) {
     this.program = program;
     this.ops = program.ops();
     this.arena = new float[program.floatArenaSize()];
     this.words = new long[program.wordArenaSize()];
+    this.context = new RunContext(arena, words);
   }
 
   public CompiledGraph program() {
@@ -32,7 +37,7 @@ public final class Executor {
   }
 
   /**
-   * Threads each op may use (clamped to {@link Parallelism#MAX_WORKERS}); results do not depend
+   * Threads each op may use (clamped to {@link RunContext#MAX_WORKERS}); results do not depend
    * on it.
    */
   public void setThreads(int threads) {
@@ -40,6 +45,10 @@ public final class Executor {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
     this.threads = threads;
+    RunContext c = context;
+    if (c != null) {
+      c.setThreads(threads);
+    }
   }
 
   public int threads() {
@@ -48,22 +57,17 @@ public final class Executor {
 
   /** The pool whose workers each op may borrow; null means {@link WorkerPool#shared()}. */
   public void setPool(WorkerPool pool) {
-    this.pool = pool;
+    RunContext c = context;
+    if (c != null) {
+      c.setPool(pool);
+    }
   }
 
   /** Runs every op in order. */
   public void run() {
-    float[] a = arena();
-    long[] w = words;
-    int prev = Parallelism.setThreads(threads);
-    WorkerPool prevPool = Parallelism.setPool(pool);
-    try {
-      for (Op op : ops) {
-        op.run(a, w);
-      }
-    } finally {
-      Parallelism.setThreads(prev);
-      Parallelism.setPool(prevPool);
+    RunContext c = context();
+    for (Op op : ops) {
+      op.run(c);
     }
   }
 
@@ -79,17 +83,11 @@ public final class Executor {
     if (nanosPerOp.length < ops.length) {
       throw new IllegalArgumentException("need " + ops.length + " slots, got " + nanosPerOp.length);
     }
-    float[] a = arena();
-    long[] w = words;
-    int prev = Parallelism.setThreads(threads);
-    try {
-      for (int i = 0; i < ops.length; i++) {
-        long t0 = System.nanoTime();
-        ops[i].run(a, w);
-        nanosPerOp[i] += System.nanoTime() - t0;
-      }
-    } finally {
-      Parallelism.setThreads(prev);
+    RunContext c = context();
+    for (int i = 0; i < ops.length; i++) {
+      long t0 = System.nanoTime();
+      ops[i].run(c);
+      nanosPerOp[i] += System.nanoTime() - t0;
     }
   }
 
@@ -119,6 +117,15 @@ public final class Executor {
   public void release() {
     arena = null;
     words = null;
+    context = null;
+  }
+
+  private RunContext context() {
+    RunContext c = context;
+    if (c == null) {
+      throw new IllegalStateException("executor is released");
+    }
+    return c;
   }
 
   private float[] arena() {

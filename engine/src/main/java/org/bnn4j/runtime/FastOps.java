@@ -1,28 +1,35 @@
 package org.bnn4j.runtime;
 
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
+import org.bnn4j.kernels.BinarizeKernel;
+import org.bnn4j.kernels.BinarizeSpec;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatDenseKernel;
+import org.bnn4j.kernels.FloatDenseSpec;
 import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.FloatConvSpec;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
+import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.ZeroCorrection;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
  * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads; everything else, and whatever the provider declines, on
- * {@link ReferenceOps}. Binary results, Binarize and pooling are bit-identical to the reference
- * ops for any thread count (except a NaN's payload: a max pool gives the canonical NaN); float
- * convolutions and the FC agree within float rounding (the summation order differs) and do not
- * depend on the thread count either.
+ * split over the session's threads (the provider has a kernel for every spec); everything else is
+ * delegated to the {@link ReferenceOps} it holds. Binary results, Binarize and pooling are
+ * bit-identical to the reference ops for any thread count (except a NaN's payload: a max pool
+ * gives the canonical NaN); float convolutions and the FC agree within float rounding (the
+ * summation order differs) and do not depend on the thread count either.
  */
-public final class FastOps extends ReferenceOps {
+public final class FastOps implements OpFactory {
   /**
    * Largest patch matrix (floats, 64 MiB) a float convolution may keep in the session arena;
    * bigger layers run the reference kernel.
@@ -36,6 +43,7 @@ public final class FastOps extends ReferenceOps {
   static final int MIN_POOL_OUTPUTS_PER_CHUNK = 1 << 13;
 
   private final KernelProvider provider;
+  private final ReferenceOps reference = new ReferenceOps();
 
   /** Ops on the kernels {@link Kernels#provider()} selected. */
   public FastOps() {
@@ -63,73 +71,71 @@ public final class FastOps extends ReferenceOps {
       case GEMM -> floatDense(ctx);
       default -> null;
     };
-    return fast == null ? super.create(ctx) : new NamedOp(node.where(), fast);
+    return fast == null ? reference.create(ctx) : new NamedOp(node.where(), fast);
   }
 
   /** Float Conv2d with constant weights on the provider's im2col + GEMM kernel. */
   private Op floatConv(OpContext ctx) {
-    Op reference = ReferenceOps.conv2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand w = ctx.floatInput(1);
-    Operand b = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
+    OpShapes.Conv shape = OpShapes.conv(ctx);
+    Operand x = shape.x();
+    Operand w = shape.w();
+    Operand b = shape.b();
+    Operand y = shape.y();
     if (!w.isConstant() || (b != null && !b.isConstant())) {
-      return reference;
+      return ReferenceOps.conv2d(shape);
     }
-    int[] xd = x.dims();
-    int[] wd = w.dims();
-    int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, new int[] {wd[2], wd[3]}, true);
-    FloatConvKernel kernel = provider.floatConv(xd[1], xd[2], xd[3], wd[0],
-        ctx.node().getInt("group", 1), win, yd[2], yd[3], w.constantFloats(),
-        b == null ? null : b.constantFloats());
-    if (kernel == null || kernel.sharedScratchFloats()
-        + (long) kernel.workerScratchFloats() * Parallelism.MAX_WORKERS > MAX_IM2COL_FLOATS) {
-      return reference;
+    int[] xd = shape.xd();
+    int[] wd = shape.wd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
+    FloatConvKernel kernel = provider.floatConv(new FloatConvSpec(xd[1], xd[2], xd[3], wd[0],
+        shape.group(), win, yd[2], yd[3], w.constantFloats(),
+        b == null ? null : b.constantFloats()));
+    if (kernel.sharedScratchFloats()
+        + (long) kernel.workerScratchFloats() * RunContext.MAX_WORKERS > MAX_IM2COL_FLOATS) {
+      return ReferenceOps.conv2d(shape);
     }
     int shared = kernel.sharedScratchFloats();
     int worker = kernel.workerScratchFloats();
-    Operand scratch = ctx.scratchFloats(shared + worker * Parallelism.MAX_WORKERS);
+    Operand scratch = ctx.scratchFloats(shared + worker * RunContext.MAX_WORKERS);
     int n = xd[0];
-    Parallelism.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), img, y.floats(arena), y.offset(), scratch.floats(arena),
         scratch.offset(), scratch.offset() + shared + slot * worker, from, to);
-    Parallelism.RangeTask pack = (from, to, slot, img, arena, words) -> kernel.prepare(
+    RunContext.RangeTask pack = (from, to, slot, img, arena, words) -> kernel.prepare(
         x.floats(arena), x.offset(), img, scratch.floats(arena), scratch.offset(), from, to);
     int packItems = kernel.prepareItems();
     int items = kernel.workItems();
     int grain = kernel.grain();
-    return (arena, words) -> {
-      int threads = Parallelism.threads();
+    return run -> {
       for (int img = 0; img < n; img++) {
         if (packItems > 0) {
-          Parallelism.forRange(threads, packItems, 1, pack, img, arena, words);
+          run.forRange(packItems, 1, pack, img);
         }
-        Parallelism.forRange(threads, items, grain, task, img, arena, words);
+        run.forRange(items, grain, task, img);
       }
     };
   }
 
   /** A pooling op: planes split over the session's threads, small planes grouped. */
-  private static Op overPlanes(int planes, int outputsPerPlane, Parallelism.RangeTask task) {
+  private static Op overPlanes(int planes, int outputsPerPlane, RunContext.RangeTask task) {
     int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), planes, grain, task, 0,
-        arena, words);
+    return run -> run.forRange(planes, grain, task, 0);
   }
 
   /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
   private Op fastMaxPool2d(OpContext ctx) {
-    ReferenceOps.maxPool2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), true);
-    MaxPoolKernel kernel = provider.maxPool(xd[2], xd[3], win, yd[2], yd[3]);
+    OpShapes.Pool shape = OpShapes.maxPool(ctx);
+    Operand x = shape.x();
+    Operand y = shape.y();
+    int[] xd = shape.xd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
+    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3]));
     int planes = xd[0] * xd[1];
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
-        : ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+        : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
         scratch == null ? null : scratch.floats(arena),
@@ -141,48 +147,41 @@ public final class FastOps extends ReferenceOps {
    * beta 1: PyTorch's Linear) on the provider's kernel, output columns split over the threads.
    */
   private Op floatDense(OpContext ctx) {
-    Op reference = ReferenceOps.gemm(ctx); // validates attributes and shapes
-    OpNode node = ctx.node();
-    Operand a = ctx.floatInput(0);
-    Operand b = ctx.floatInput(1);
-    Operand c = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    boolean plain = node.getInt("transA", 0) == 0 && node.getInt("transB", 0) == 1
-        && node.getFloat("alpha", 1f) == 1f && (c == null || node.getFloat("beta", 1f) == 1f);
+    OpShapes.Dense shape = OpShapes.gemm(ctx);
+    GemmAttrs attrs = shape.attrs();
+    Operand a = shape.a();
+    Operand b = shape.b();
+    Operand c = shape.c();
+    Operand y = shape.y();
+    boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
+        && (c == null || attrs.beta() == 1f);
     int n = b.dims()[0];
     int k = b.dims()[1];
     boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
         && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
     if (!plain || !b.isConstant() || !biasVector) {
-      return reference;
+      return ReferenceOps.gemm(shape);
     }
-    FloatDenseKernel kernel = provider.floatDense(n, k, b.constantFloats(),
-        c == null ? null : c.constantFloats());
-    if (kernel == null) {
-      return reference;
-    }
+    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k, b.constantFloats(),
+        c == null ? null : c.constantFloats()));
     int rows = a.dims()[0];
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
     // Chunks of at least 64k multiply-adds, so small layers stay on one thread.
     int grain = Math.max(4, ((1 << 16) / Math.max(1, rows * k) + 3) / 4 * 4);
-    return (arena, words) -> Parallelism.forRange(Parallelism.threads(), n, grain, task, 0, arena,
-        words);
+    return run -> run.forRange(n, grain, task, 0);
   }
 
-  /** AvgPool2d on the provider's kernel when it has one, planes split over the threads. */
+  /** AvgPool2d on the provider's kernel, planes split over the threads. */
   private Op fastAvgPool2d(OpContext ctx) {
-    ReferenceOps.avgPool2d(ctx); // validates attributes and shapes
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    Window2d win = ReferenceOps.window(ctx, ctx.node().getInts("kernel", 2, null), false);
-    AvgPoolKernel kernel = provider.avgPool(xd[2], xd[3], win,
-        ctx.node().getInt("count_include_pad", 0) != 0, yd[2], yd[3]);
-    if (kernel == null) {
-      return null;
-    }
+    OpShapes.Pool shape = OpShapes.avgPool(ctx);
+    Operand x = shape.x();
+    Operand y = shape.y();
+    int[] xd = shape.xd();
+    int[] yd = shape.yd();
+    Window2d win = shape.win();
+    AvgPoolKernel kernel = provider.avgPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3],
+        shape.attrs().countIncludePad()));
     int planes = xd[0] * xd[1];
     return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
@@ -210,20 +209,22 @@ public final class FastOps extends ReferenceOps {
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
     int[] src = source;
+    BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, thr, src, cout));
     if (y.mayHoldZeros()) {
       // Each chunk notes whether it met an input exactly at a threshold (one compare per
       // vector); only then is the image's zero mask written, by the scalar reference.
-      Parallelism.RangeTask noting = (from, to, worker, img, arena, words) -> {
-        if (provider.binarizeSeeingZeros(x.floats(arena), x.offset(), c, hw, thr, src, cout,
-            y.words(words), y.offset(), img, from, to)) {
+      RunContext.RangeTask noting = (from, to, worker, img, arena, words) -> {
+        if (kernel.runSeeingZeros(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+            from, to)) {
           words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
         }
       };
-      return (arena, words) -> {
-        int threads = Parallelism.threads();
+      return run -> {
+        float[] arena = run.arena();
+        long[] words = run.words();
         for (int img = 0; img < n; img++) {
           words[y.zeroFlagOffset() + img] = 0L;
-          Parallelism.forRange(threads, hw, 64, noting, img, arena, words);
+          run.forRange(hw, 64, noting, img);
           if (words[y.zeroFlagOffset() + img] != 0L) {
             org.bnn4j.kernels.reference.BinaryReference.zeroMask(x.floats(arena), x.offset(), c,
                 hw, thr, src, cout, words, y.zeroMaskOffset(), img);
@@ -232,13 +233,11 @@ public final class FastOps extends ReferenceOps {
       };
     }
     // Threads split each image's positions in multiples of 8, the vector packer's group.
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> provider.binarize(
-        x.floats(arena), x.offset(), c, hw, thr, src, cout, y.words(words), y.offset(), img,
-        from, to);
-    return (arena, words) -> {
-      int threads = Parallelism.threads();
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+        x.floats(arena), x.offset(), y.words(words), y.offset(), img, from, to);
+    return run -> {
       for (int img = 0; img < n; img++) {
-        Parallelism.forRange(threads, hw, 64, task, img, arena, words);
+        run.forRange(hw, 64, task, img);
       }
     };
   }
@@ -262,8 +261,9 @@ public final class FastOps extends ReferenceOps {
           t.multiplier(), t.bias(), t.residual() != null, t.slope(), t.postBias(),
           t.threshold(), t.flip());
     } else {
-      int group = ctx.node().getInt("group", 1);
-      Window2d win = BinaryReferenceOps.window(ctx, new int[] {wd[1], wd[2]});
+      Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
+      int group = attrs.group();
+      Window2d win = OpShapes.window(ctx, attrs, wd[1], wd[2]);
       BinaryReferenceOps.checkDotRange(ctx, (long) wd[1] * wd[2] * wd[3]);
       t = BinaryReferenceOps.transform(ctx, 4);
       int[] yd = t.y().dims();
@@ -273,12 +273,8 @@ public final class FastOps extends ReferenceOps {
     }
     BinaryConvKernel kernel = provider.binaryConv(spec);
     boolean zeros = x.mayHoldZeros();
-    if (kernel == null
-        || (zeros && (!kernel.supportsCorrection() || !ZeroCorrection.supports(spec)))) {
-      return null;
-    }
     int perWorker = kernel.scratchFloats();
-    Operand scratch = ctx.scratchFloats(perWorker * Parallelism.MAX_WORKERS);
+    Operand scratch = ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
     Operand y = t.y();
     Operand residual = t.residual();
     boolean bits = t.bits();
@@ -288,7 +284,7 @@ public final class FastOps extends ReferenceOps {
     int stagedWords = kernel.stagedInputWords();
     Operand staging = stagedWords > 0 ? ctx.scratchWords(stagedWords) : null;
     Operand input = staging != null ? staging : x;
-    Parallelism.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
+    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
         residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
         bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
@@ -297,11 +293,12 @@ public final class FastOps extends ReferenceOps {
       return zeroAwareConv(ctx, spec, kernel, x, staging, task, input, residual, y, bits,
           scratch, perWorker, grain);
     }
-    return (arena, words) -> {
+    return run -> {
+      long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
-      Parallelism.forRange(Parallelism.threads(), pixels, grain, task, 0, arena, words);
+      run.forRange(pixels, grain, task, 0);
     };
   }
 
@@ -312,7 +309,7 @@ public final class FastOps extends ReferenceOps {
    * mask) are added to the dots before the output transform.
    */
   private static Op zeroAwareConv(OpContext ctx, BinaryConvSpec spec, BinaryConvKernel kernel,
-      Operand x, Operand staging, Parallelism.RangeTask plain, Operand input, Operand residual,
+      Operand x, Operand staging, RunContext.RangeTask plain, Operand input, Operand residual,
       Operand y, boolean bits, Operand scratch, int perWorker, int grain) {
     int stride = kernel.correctionStride();
     int[] index = new int[spec.m()];
@@ -323,13 +320,15 @@ public final class FastOps extends ReferenceOps {
     int n = spec.n();
     int pixels = spec.pixels();
     int imagePixels = spec.oh() * spec.ow() * stride;
-    Parallelism.RangeTask corrected = (from, to, worker, img, arena, words) ->
+    RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
         kernel.runCorrected(input.words(words), input.offset(),
             residual == null ? null : residual.floats(arena),
             residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
             bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
             scratch.offset() + worker * perWorker, from, to, corr.floats(arena), corr.offset());
-    return (arena, words) -> {
+    return run -> {
+      float[] arena = run.arena();
+      long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
@@ -338,7 +337,7 @@ public final class FastOps extends ReferenceOps {
         any |= words[x.zeroFlagOffset() + b] != 0L;
       }
       if (!any) {
-        Parallelism.forRange(Parallelism.threads(), pixels, grain, plain, 0, arena, words);
+        run.forRange(pixels, grain, plain, 0);
         return;
       }
       float[] ca = corr.floats(arena);
@@ -351,7 +350,7 @@ public final class FastOps extends ReferenceOps {
           java.util.Arrays.fill(ca, o, o + imagePixels, 0f);
         }
       }
-      Parallelism.forRange(Parallelism.threads(), pixels, grain, corrected, 0, arena, words);
+      run.forRange(pixels, grain, corrected, 0);
     };
   }
 }

@@ -1,6 +1,7 @@
 package org.bnn4j.runtime;
 
 import java.util.Arrays;
+import org.bnn4j.format.graph.attrs.SliceAttrs;
 import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.MaskOps;
 
@@ -8,7 +9,7 @@ import org.bnn4j.kernels.reference.MaskOps;
 final class MaskOpFactory {
   private MaskOpFactory() {}
 
-  static Op where(OpContext ctx) {
+  static ArenaOp where(OpContext ctx) {
     ctx.expectArity(3, 3, 1);
     Operand c = ctx.floatInput(0);
     Operand a = ctx.floatInput(1);
@@ -32,15 +33,16 @@ final class MaskOpFactory {
         y.floats(arena), y.offset(), yd);
   }
 
-  static Op slice(OpContext ctx) {
+  static ArenaOp slice(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
     int r = xd.length;
-    int[] starts = ints(ctx, "starts", r);
-    int[] steps = ints(ctx, "steps", r);
-    int[] yd = ints(ctx, "dims", r);
+    SliceAttrs attrs = SliceAttrs.of(ctx.node(), r);
+    int[] starts = ints(ctx, SliceAttrs.STARTS, attrs.starts());
+    int[] steps = ints(ctx, SliceAttrs.STEPS, attrs.steps());
+    int[] yd = ints(ctx, SliceAttrs.DIMS, attrs.dims());
     for (int d = 0; d < r; d++) {
       long last = starts[d] + (long) (yd[d] - 1) * steps[d];
       if (yd[d] < 1 || steps[d] == 0 || starts[d] < 0 || starts[d] >= xd[d] || last < 0
@@ -60,14 +62,10 @@ final class MaskOpFactory {
         y.floats(arena), y.offset(), yd);
   }
 
-  private static int[] ints(OpContext ctx, String key, int n) {
-    long[] v = ctx.node().getLongs(key, null);
-    if (v == null || v.length != n) {
-      throw ctx.error("attribute '" + key + "' needs " + n + " values, found "
-          + (v == null ? "none" : Arrays.toString(v)));
-    }
-    int[] out = new int[n];
-    for (int i = 0; i < n; i++) {
+  /** The kernel indexes with ints: a value outside their range is declined here. */
+  private static int[] ints(OpContext ctx, String key, long[] v) {
+    int[] out = new int[v.length];
+    for (int i = 0; i < v.length; i++) {
       if (v[i] < Integer.MIN_VALUE || v[i] > Integer.MAX_VALUE) {
         throw ctx.error("attribute '" + key + "' " + Arrays.toString(v) + " is out of range");
       }

@@ -1,9 +1,20 @@
 package org.bnn4j.runtime;
 
 import java.util.Arrays;
-import org.bnn4j.ModelFormatException;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
+import org.bnn4j.format.graph.attrs.BatchNormAttrs;
+import org.bnn4j.format.graph.attrs.ClipAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
+import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.EluAttrs;
+import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
+import org.bnn4j.format.graph.attrs.PadAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
+import org.bnn4j.format.graph.attrs.ReshapeAttrs;
+import org.bnn4j.format.graph.attrs.TransposeAttrs;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Broadcast;
@@ -16,15 +27,15 @@ import org.bnn4j.kernels.reference.MaskOps;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
 import org.bnn4j.kernels.reference.Softmax;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
- * Builds every float op of {@link OpType} on the scalar reference kernels. Attributes are parsed
- * and checked once, here, with the defaults of ONNX where one is absent; every output shape is
- * recomputed and checked against the graph's type. The binary ops are not implemented yet and
- * are declined with an {@link org.bnn4j.UnsupportedModelException}.
+ * Builds every op of {@link OpType} on the scalar reference kernels (the binary ones through
+ * {@link BinaryReferenceOps}). Attributes come from the op's record in {@code
+ * org.bnn4j.format.graph.attrs}, which defaults and checks them; every output shape is
+ * recomputed and checked against the graph's type.
  */
-public class ReferenceOps implements OpFactory {
+public final class ReferenceOps implements OpFactory {
 
   @Override
   public Op create(OpContext ctx) {
@@ -44,14 +55,15 @@ public class ReferenceOps implements OpFactory {
       case PRELU -> prelu(ctx);
       case RELU -> unary(ctx, (x, xo, y, yo, n) -> Activations.relu(x, xo, y, yo, n));
       case LEAKY_RELU -> {
-        float alpha = node.getFloat("alpha", 0.01f);
+        float alpha = LeakyReluAttrs.of(node).alpha();
         yield unary(ctx, (x, xo, y, yo, n) -> Activations.leakyRelu(x, xo, y, yo, n, alpha));
       }
       case SIGMOID -> unary(ctx, (x, xo, y, yo, n) -> Activations.sigmoid(x, xo, y, yo, n));
       case TANH -> unary(ctx, (x, xo, y, yo, n) -> Activations.tanh(x, xo, y, yo, n));
       case HARD_SIGMOID -> {
-        float alpha = node.getFloat("alpha", 0.2f);
-        float beta = node.getFloat("beta", 0.5f);
+        HardSigmoidAttrs a = HardSigmoidAttrs.of(node);
+        float alpha = a.alpha();
+        float beta = a.beta();
         yield unary(ctx,
             (x, xo, y, yo, n) -> Activations.hardSigmoid(x, xo, y, yo, n, alpha, beta));
       }
@@ -65,11 +77,9 @@ public class ReferenceOps implements OpFactory {
       case LOG_SOFTMAX -> softmax(ctx, true);
       case SLICE -> MaskOpFactory.slice(ctx);
       case CLIP -> {
-        float min = node.getFloat("min", Float.NEGATIVE_INFINITY);
-        float max = node.getFloat("max", Float.POSITIVE_INFINITY);
-        if (Float.isNaN(min) || Float.isNaN(max)) {
-          throw ctx.error("min and max must not be NaN");
-        }
+        ClipAttrs bounds = ClipAttrs.of(node);
+        float min = bounds.min();
+        float max = bounds.max();
         yield unary(ctx, (x, xo, y, yo, n) -> Activations.clip(x, xo, y, yo, n, min, max));
       }
       case IDENTITY -> identity(ctx);
@@ -82,101 +92,70 @@ public class ReferenceOps implements OpFactory {
       case BINARY_CONV2D -> BinaryReferenceOps.conv2d(ctx);
       case BINARY_DENSE -> BinaryReferenceOps.dense(ctx);
       case BIT_MAX_POOL2D -> BinaryReferenceOps.bitMaxPool(ctx);
+      case ELU, SELU -> {
+        EluAttrs a = EluAttrs.of(node);
+        yield unary(ctx, (x, xo, y, yo, n) -> elu(x, xo, y, yo, n, a.alpha(), a.gamma()));
+      }
     };
     return new NamedOp(node.where(), body);
   }
 
-  /** An op that names its node, for stack traces and debugging. */
-  record NamedOp(String where, Op body) implements Op {
-    @Override
-    public void run(float[] arena, long[] words) {
-      body.run(arena, words);
-    }
-
-    @Override
-    public String toString() {
-      return where;
+  /**
+   * ONNX Elu (gamma 1) and Selu: {@code gamma * x} for x &gt; 0, else {@code gamma * alpha *
+   * (exp(x) - 1)}, in double and rounded once; expm1 keeps small negative x exact, and
+   * StrictMath gives the same bits on every call (as in sigmoid).
+   */
+  static void elu(float[] x, int xOff, float[] y, int yOff, int count, float alpha,
+      float gamma) {
+    for (int i = 0; i < count; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v > 0f ? (float) ((double) gamma * v)
+          : (float) ((double) gamma * alpha * StrictMath.expm1(v));
     }
   }
 
-  // ---- Convolution and dense ----
+  // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----
 
-  static Op conv2d(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    OpNode node = ctx.node();
-    Operand x = ctx.floatInput(0);
-    Operand w = ctx.floatInput(1);
-    Operand b = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(w, 4);
-    int n = x.dims()[0];
-    int c = x.dims()[1];
-    int h = x.dims()[2];
-    int wd = x.dims()[3];
-    int[] wDims = w.dims();
-    int m = wDims[0];
-    int group = node.getInt("group", 1);
-    if (group < 1 || c % group != 0 || m % group != 0) {
-      throw ctx.error("group " + group + " must divide input channels " + c
-          + " and output channels " + m);
-    }
-    if (wDims[1] != c / group) {
-      throw ctx.error("weights " + Arrays.toString(wDims) + " need " + c / group
-          + " channels per group (input has " + c + " channels, group " + group + ")");
-    }
-    if (b != null) {
-      ctx.expectDims(b, new int[] {m});
-    }
-    int[] kernel = {wDims[2], wDims[3]};
-    if (node.has("kernel") && !Arrays.equals(node.getInts("kernel", 2, null), kernel)) {
-      throw ctx.error("attribute 'kernel' " + Arrays.toString(node.getInts("kernel", 2, null))
-          + " disagrees with the weights " + Arrays.toString(wDims));
-    }
-    Window2d win = window(ctx, kernel, true);
-    int oh = win.outH(h, false);
-    int ow = win.outW(wd, false);
-    if (oh <= 0 || ow <= 0) {
-      throw ctx.error("the " + win.extentH() + "x" + win.extentW()
-          + " (dilated) kernel does not fit the padded " + h + "x" + wd + " input");
-    }
-    ctx.expectDims(y, new int[] {n, m, oh, ow});
+  static ArenaOp conv2d(OpContext ctx) {
+    return conv2d(OpShapes.conv(ctx));
+  }
+
+  static ArenaOp conv2d(OpShapes.Conv s) {
+    Operand x = s.x();
+    Operand w = s.w();
+    Operand b = s.b();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int m = s.wd()[0];
+    int group = s.group();
+    Window2d win = s.win();
+    int oh = s.yd()[2];
+    int ow = s.yd()[3];
     return (arena, words) -> Convolution.conv2d(
-        x.floats(arena), x.offset(), n, c, h, wd,
+        x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3],
         w.floats(arena), w.offset(), m, group,
         b == null ? null : b.floats(arena), b == null ? 0 : b.offset(),
         win,
         y.floats(arena), y.offset(), oh, ow);
   }
 
-  static Op gemm(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    OpNode node = ctx.node();
-    Operand a = ctx.floatInput(0);
-    Operand b = ctx.floatInput(1);
-    Operand c = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(a, 2);
-    ctx.expectRank(b, 2);
-    boolean transA = flag(ctx, "transA");
-    boolean transB = flag(ctx, "transB");
-    float alpha = node.getFloat("alpha", 1f);
-    float beta = node.getFloat("beta", 1f);
-    int m = transA ? a.dims()[1] : a.dims()[0];
-    int k = transA ? a.dims()[0] : a.dims()[1];
-    int kb = transB ? b.dims()[1] : b.dims()[0];
-    int n = transB ? b.dims()[0] : b.dims()[1];
-    if (k != kb) {
-      throw ctx.error("A " + Arrays.toString(a.dims()) + (transA ? "^T" : "") + " and B "
-          + Arrays.toString(b.dims()) + (transB ? "^T" : "") + " disagree on K: " + k + " vs "
-          + kb);
-    }
+  static ArenaOp gemm(OpContext ctx) {
+    return gemm(OpShapes.gemm(ctx));
+  }
+
+  static ArenaOp gemm(OpShapes.Dense s) {
+    Operand a = s.a();
+    Operand b = s.b();
+    Operand c = s.c();
+    Operand y = s.y();
+    boolean transA = s.attrs().transA();
+    boolean transB = s.attrs().transB();
+    float alpha = s.attrs().alpha();
+    float beta = s.attrs().beta();
     int[] cDims = c == null ? null : c.dims();
-    if (c != null && (cDims.length > 2 || !Broadcast.broadcastsTo(cDims, new int[] {m, n}))) {
-      throw ctx.error("C " + Arrays.toString(cDims) + " does not broadcast to [" + m + ", " + n
-          + "]");
-    }
-    ctx.expectDims(y, new int[] {m, n});
+    int m = s.m();
+    int n = s.n();
+    int k = s.k();
     return (arena, words) -> Gemm.gemm(
         a.floats(arena), a.offset(), transA,
         b.floats(arena), b.offset(), transB,
@@ -185,79 +164,38 @@ public class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), m, n, k);
   }
 
-  // ---- Pooling ----
+  static ArenaOp maxPool2d(OpContext ctx) {
+    return maxPool2d(OpShapes.maxPool(ctx));
+  }
 
-  static Op maxPool2d(OpContext ctx) {
-    ctx.expectArity(1, 1, 1);
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(y, 4);
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null), true);
-    boolean ceil = flag(ctx, "ceil_mode");
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    checkPoolOutput(ctx, xd, yd, win, ceil);
+  static ArenaOp maxPool2d(OpShapes.Pool s) {
+    Operand x = s.x();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int[] yd = s.yd();
+    Window2d win = s.win();
     return (arena, words) -> Pooling.maxPool2d(
         x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win,
         y.floats(arena), y.offset(), yd[2], yd[3]);
   }
 
-  static Op avgPool2d(OpContext ctx) {
-    ctx.expectArity(1, 1, 1);
-    Operand x = ctx.floatInput(0);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(y, 4);
-    int[] dil = ctx.node().getInts("dilations", 2, new int[] {1, 1});
-    if (dil[0] != 1 || dil[1] != 1) {
-      throw ctx.unsupported("dilated average pooling " + Arrays.toString(dil));
-    }
-    Window2d win = window(ctx, ctx.node().getInts("kernel", 2, null), false);
-    boolean ceil = flag(ctx, "ceil_mode");
-    boolean countPad = flag(ctx, "count_include_pad");
-    int[] xd = x.dims();
-    int[] yd = y.dims();
-    checkPoolOutput(ctx, xd, yd, win, ceil);
+  static ArenaOp avgPool2d(OpContext ctx) {
+    return avgPool2d(OpShapes.avgPool(ctx));
+  }
+
+  static ArenaOp avgPool2d(OpShapes.Pool s) {
+    Operand x = s.x();
+    Operand y = s.y();
+    int[] xd = s.xd();
+    int[] yd = s.yd();
+    Window2d win = s.win();
+    boolean countPad = s.attrs().countIncludePad();
     return (arena, words) -> Pooling.avgPool2d(
         x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win, countPad,
         y.floats(arena), y.offset(), yd[2], yd[3]);
   }
 
-  /**
-   * The output shape comes from the graph. Floor mode must match exactly; ceil mode accepts the
-   * PyTorch/ONNX Runtime size (a last window starting in the end padding is dropped) or the plain
-   * ceiling.
-   */
-  private static void checkPoolOutput(OpContext ctx, int[] xd, int[] yd, Window2d win,
-      boolean ceil) {
-    int[][] ok = {
-        {win.outH(xd[2], ceil), rawCeil(xd[2], win.padTop(), win.padBottom(), win.extentH(),
-            win.strideH(), ceil)},
-        {win.outW(xd[3], ceil), rawCeil(xd[3], win.padLeft(), win.padRight(), win.extentW(),
-            win.strideW(), ceil)}};
-    boolean fits = yd[0] == xd[0] && yd[1] == xd[1];
-    for (int i = 0; i < 2; i++) {
-      int got = yd[2 + i];
-      fits &= ok[i][0] > 0 && (got == ok[i][0] || got == ok[i][1]);
-    }
-    if (!fits) {
-      throw ctx.error("output shape " + Arrays.toString(yd) + " does not follow from input "
-          + Arrays.toString(xd) + " with " + win + (ceil ? " in ceil mode" : "") + "; expected ["
-          + xd[0] + ", " + xd[1] + ", " + ok[0][0] + ", " + ok[1][0] + "]");
-    }
-  }
-
-  private static int rawCeil(int in, int padBegin, int padEnd, int extent, int stride,
-      boolean ceil) {
-    long span = (long) in + padBegin + padEnd - extent;
-    if (span < 0) {
-      return 0;
-    }
-    return (int) (ceil ? (span + stride - 1) / stride + 1 : span / stride + 1);
-  }
-
-  static Op globalPool(OpContext ctx, boolean average) {
+  static ArenaOp globalPool(OpContext ctx, boolean average) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -285,7 +223,7 @@ public class ReferenceOps implements OpFactory {
 
   // ---- Normalisation and element-wise ----
 
-  static Op batchNorm(OpContext ctx) {
+  static ArenaOp batchNorm(OpContext ctx) {
     ctx.expectArity(5, 5, 1);
     Operand x = ctx.floatInput(0);
     Operand scale = ctx.floatInput(1);
@@ -303,7 +241,7 @@ public class ReferenceOps implements OpFactory {
       ctx.expectDims(p, new int[] {c});
     }
     ctx.expectDims(y, xd);
-    float eps = ctx.node().getFloat("epsilon", 1e-5f);
+    float eps = BatchNormAttrs.of(ctx.node()).epsilon();
     int spatial = n * c == 0 ? 0 : x.size() / (n * c);
     return (arena, words) -> Normalization.batchNorm(
         x.floats(arena), x.offset(), n, c, spatial,
@@ -312,7 +250,7 @@ public class ReferenceOps implements OpFactory {
         eps, y.floats(arena), y.offset());
   }
 
-  static Op binary(OpContext ctx, BinaryOp op) {
+  static ArenaOp binary(OpContext ctx, BinaryOp op) {
     ctx.expectArity(2, 2, 1);
     Operand a = ctx.floatInput(0);
     Operand b = ctx.floatInput(1);
@@ -334,7 +272,7 @@ public class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), yd);
   }
 
-  static Op prelu(OpContext ctx) {
+  static ArenaOp prelu(OpContext ctx) {
     ctx.expectArity(2, 2, 1);
     Operand x = ctx.floatInput(0);
     Operand slope = ctx.floatInput(1);
@@ -359,7 +297,7 @@ public class ReferenceOps implements OpFactory {
     void apply(float[] x, int xOff, float[] y, int yOff, int count);
   }
 
-  static Op unary(OpContext ctx, UnaryKernel kernel) {
+  static ArenaOp unary(OpContext ctx, UnaryKernel kernel) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
@@ -370,7 +308,7 @@ public class ReferenceOps implements OpFactory {
   }
 
   /** Identity copies floats, or words when the value is BITS. */
-  static Op identity(OpContext ctx) {
+  static ArenaOp identity(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.input(0);
     if (x != null && x.type().type() == DataType.BITS) {
@@ -385,17 +323,17 @@ public class ReferenceOps implements OpFactory {
     return unary(ctx, (xa, xo, ya, yo, n) -> Layout.copy(xa, xo, ya, yo, n));
   }
 
-  static Op softmax(OpContext ctx) {
+  static ArenaOp softmax(OpContext ctx) {
     return softmax(ctx, false);
   }
 
   /** Softmax, or LogSoftmax when {@code log}: the same operands, axis and reference loop. */
-  static Op softmax(OpContext ctx, boolean log) {
+  static ArenaOp softmax(OpContext ctx, boolean log) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int axis = ctx.node().getInt("axis", xd.length - 1);
+    int axis = AxisAttrs.of(ctx.node()).axis();
     if (axis < 0 || axis >= xd.length) {
       throw ctx.error("axis " + axis + " is out of range for rank " + xd.length);
     }
@@ -410,7 +348,7 @@ public class ReferenceOps implements OpFactory {
 
   // ---- Data movement ----
 
-  static Op concat(OpContext ctx) {
+  static ArenaOp concat(OpContext ctx) {
     int k = ctx.inputCount();
     ctx.expectArity(1, Integer.MAX_VALUE, 1);
     Operand y = ctx.floatOutput(0);
@@ -421,7 +359,7 @@ public class ReferenceOps implements OpFactory {
       dims[i] = xs[i].dims();
     }
     int rank = dims[0].length;
-    int axis = ctx.node().requireInt("axis");
+    int axis = AxisAttrs.of(ctx.node()).axis();
     if (axis < 0 || axis >= rank) {
       throw ctx.error("axis " + axis + " is out of range for rank " + rank);
     }
@@ -453,16 +391,13 @@ public class ReferenceOps implements OpFactory {
     };
   }
 
-  static Op reshape(OpContext ctx) {
+  static ArenaOp reshape(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
-    int[] shape = ctx.node().getInts("shape", -1, null);
+    int[] shape = ReshapeAttrs.of(ctx.node()).shape();
     long count = 1;
     for (int d : shape) {
-      if (d < 0) {
-        throw ctx.error("shape " + Arrays.toString(shape) + " is not fully resolved");
-      }
       count *= d;
     }
     if (count != x.size()) {
@@ -475,16 +410,12 @@ public class ReferenceOps implements OpFactory {
         y.offset(), n);
   }
 
-  static Op transpose(OpContext ctx) {
+  static ArenaOp transpose(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int[] reversed = new int[xd.length];
-    for (int i = 0; i < xd.length; i++) {
-      reversed[i] = xd.length - 1 - i;
-    }
-    int[] perm = ctx.node().getInts("perm", xd.length, reversed);
+    int[] perm = TransposeAttrs.of(ctx.node(), xd.length).perm();
     int[] yd;
     try {
       yd = Layout.transposedDims(xd, perm);
@@ -496,18 +427,16 @@ public class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset());
   }
 
-  static Op pad(OpContext ctx) {
+  static ArenaOp pad(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
     int[] xd = x.dims();
-    int[] pads = ctx.node().getInts("pads", 2 * xd.length, null);
-    String modeName = ctx.node().getString("mode", "constant");
+    PadAttrs attrs = PadAttrs.of(ctx.node(), xd.length);
+    int[] pads = attrs.pads();
+    String modeName = attrs.mode();
     PadMode mode = PadMode.byName(modeName);
-    if (mode == null) {
-      throw ctx.error("mode '" + modeName + "' is not constant, reflect or edge");
-    }
-    float value = ctx.node().getFloat("value", 0f);
+    float value = attrs.value();
     int[] yd;
     try {
       yd = Layout.paddedDims(xd, pads);
@@ -524,29 +453,5 @@ public class ReferenceOps implements OpFactory {
     ctx.expectDims(y, yd);
     return (arena, words) -> Layout.pad(x.floats(arena), x.offset(), xd, pads, mode, value,
         y.floats(arena), y.offset());
-  }
-
-  // ---- Attribute helpers ----
-
-  /** A 0/1 int attribute, 0 when absent. */
-  private static boolean flag(OpContext ctx, String key) {
-    int v = ctx.node().getInt(key, 0);
-    if (v != 0 && v != 1) {
-      throw ctx.error("attribute '" + key + "' is " + v + ", expected 0 or 1");
-    }
-    return v == 1;
-  }
-
-  /** Window from the kernel and the node's strides, pads and (optionally) dilations. */
-  static Window2d window(OpContext ctx, int[] kernel, boolean dilations) {
-    OpNode node = ctx.node();
-    int[] strides = node.getInts("strides", 2, new int[] {1, 1});
-    int[] pads = node.getInts("pads", 4, new int[] {0, 0, 0, 0});
-    int[] dil = dilations ? node.getInts("dilations", 2, new int[] {1, 1}) : new int[] {1, 1};
-    try {
-      return Window2d.of(kernel, strides, pads, dil);
-    } catch (IllegalArgumentException e) {
-      throw new ModelFormatException(node.where() + ": " + e.getMessage());
-    }
   }
 }

@@ -34,7 +34,7 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   private static final class Shared {
-    static final WorkerPool POOL = new WorkerPool(Parallelism.MAX_WORKERS, "bnn4j-worker-");
+    static final WorkerPool POOL = new WorkerPool(RunContext.MAX_WORKERS, "bnn4j-worker-");
   }
 
   /** The JVM-wide pool, sized to the processors, created on first use and never closed. */
@@ -73,9 +73,9 @@ public final class WorkerPool implements AutoCloseable {
 
   /**
    * Runs {@code chunks} ranges of {@code per} items over {@code [0, total)}, chunk i on worker
-   * slot i, the first on the caller; see {@link Parallelism#forRange}.
+   * slot i, the first on the caller; see {@link RunContext#forRange}.
    */
-  void run(int chunks, int total, int per, Parallelism.RangeTask task, int image,
+  void run(int chunks, int total, int per, RunContext.RangeTask task, int image,
       float[] arena, long[] words) {
     if (workers.length == 0 || closed || !busy.tryLock()) {
       runHere(chunks, total, per, task, image, arena, words);
@@ -139,7 +139,7 @@ public final class WorkerPool implements AutoCloseable {
     }
   }
 
-  private static void runHere(int chunks, int total, int per, Parallelism.RangeTask task,
+  private static void runHere(int chunks, int total, int per, RunContext.RangeTask task,
       int image, float[] arena, long[] words) {
     for (int i = 0; i < chunks; i++) {
       int from = Math.min(total, i * per);
@@ -151,7 +151,7 @@ public final class WorkerPool implements AutoCloseable {
   private final class Worker extends Thread {
     private volatile int posted;
     private volatile int finished;
-    private Parallelism.RangeTask task;
+    private RunContext.RangeTask task;
     private int from;
     private int to;
     private int slot;

@@ -29,14 +29,15 @@ import org.bnn4j.convert.OutputTransformFusionPass;
 import org.bnn4j.convert.StraightThroughSignPass;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.OnnxImporter;
 import org.bnn4j.format.onnx.OnnxTensors;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.internal.ModelInternals;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.runtime.CompiledGraph;
 import org.bnn4j.runtime.Executor;
 import org.junit.jupiter.api.DynamicTest;
@@ -182,7 +183,7 @@ class BinaryFixturesTest {
       boolean negated = true;
       for (int r = 0; r < dims[1] * dims[2]; r++) {
         for (int c = 0; c < cin; c++) {
-          int word = m * rowWords + r * ((cin + 63) >>> 6) + (c >>> 6);
+          int word = m * rowWords + r * Bitpack.words(cin) + (c >>> 6);
           boolean a = (mine[word] >>> (c & 63) & 1L) != 0;
           boolean bt = (theirs[word] >>> (c & 63) & 1L) != 0;
           same &= a == bt;
@@ -251,7 +252,7 @@ class BinaryFixturesTest {
       int[] dims = g.typeOf(e.getKey()).dims();
       int channels = dims[1];
       int hw = dims.length == 4 ? dims[2] * dims[3] : 1;
-      int wordsPerPos = (channels + 63) >>> 6;
+      int wordsPerPos = Bitpack.words(channels);
       // A value that may hold zeros carries its zero mask after the sign words, then one flag
       // per image (nonzero when that image's mask was written).
       int signWords = dims[0] * hw * wordsPerPos;

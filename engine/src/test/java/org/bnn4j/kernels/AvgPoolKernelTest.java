@@ -1,12 +1,11 @@
 package org.bnn4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.Random;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +38,8 @@ class AvgPoolKernelTest {
         x[1] = x[2] = x[1 + w] = x[2 + w] = -0.0f;
         float[] want = new float[2 + planes * oh * ow];
         Pooling.avgPool2d(x, 1, 1, planes, h, w, TWO_BY_TWO, false, want, 2, oh, ow);
-        AvgPoolKernel k = vector.avgPool(h, w, TWO_BY_TWO, false, oh, ow);
-        assertNotNull(k, h + "x" + w);
+        AvgPoolKernel k = vector.avgPool(new PoolSpec(h, w, TWO_BY_TWO, oh, ow, false));
+        assertNotSame(scalarKernel(h, w, TWO_BY_TWO, false, oh, ow), k.getClass(), h + "x" + w);
         float[] got = new float[want.length];
         k.run(x, 1, got, 2, 0, 1);
         k.run(x, 1, got, 2, 1, planes);
@@ -55,24 +54,26 @@ class AvgPoolKernelTest {
   }
 
   @Test
-  void otherWindowsAreLeftToTheReference() {
+  void otherWindowsAreLeftToTheScalarKernel() {
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
-    assertNull(vector.avgPool(8, 8, new Window2d(3, 3, 2, 2, 0, 0, 0, 0, 1, 1), false, 3, 3));
-    assertNull(vector.avgPool(8, 8, new Window2d(2, 2, 2, 2, 1, 1, 1, 1, 1, 1), true, 5, 5));
-    assertNull(vector.avgPool(8, 8, new Window2d(2, 2, 1, 1, 0, 0, 0, 0, 1, 1), false, 7, 7));
+    assertScalar(vector, 8, 8, new Window2d(3, 3, 2, 2, 0, 0, 0, 0, 1, 1), false, 3, 3);
+    assertScalar(vector, 8, 8, new Window2d(2, 2, 2, 2, 1, 1, 1, 1, 1, 1), true, 5, 5);
+    assertScalar(vector, 8, 8, new Window2d(2, 2, 1, 1, 0, 0, 0, 0, 1, 1), false, 7, 7);
     // ceil mode on an odd width: the last window is partial
-    assertNull(vector.avgPool(8, 9, TWO_BY_TWO, false, 4, 5));
-    assertNull(new KernelProvider() {
-      @Override
-      public String name() {
-        return "none";
-      }
+    assertScalar(vector, 8, 9, TWO_BY_TWO, false, 4, 5);
+  }
 
-      @Override
-      public BinaryConvKernel binaryConv(BinaryConvSpec spec) {
-        return null;
-      }
-    }.avgPool(8, 8, TWO_BY_TWO, false, 4, 4));
+  /** The class of the scalar provider's kernel for this geometry. */
+  private static Class<?> scalarKernel(int h, int w, Window2d win, boolean countIncludePad,
+      int oh, int ow) {
+    return Kernels.scalar().avgPool(new PoolSpec(h, w, win, oh, ow, countIncludePad)).getClass();
+  }
+
+  /** The vector provider hands this geometry on to the scalar kernel. */
+  private static void assertScalar(KernelProvider vector, int h, int w, Window2d win,
+      boolean countIncludePad, int oh, int ow) {
+    assertSame(scalarKernel(h, w, win, countIncludePad, oh, ow),
+        vector.avgPool(new PoolSpec(h, w, win, oh, ow, countIncludePad)).getClass(), win + "");
   }
 }

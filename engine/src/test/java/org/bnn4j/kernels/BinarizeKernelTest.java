@@ -67,15 +67,16 @@ class BinarizeKernelTest {
       int j = rnd.nextInt(cout);
       x[i] = rnd.nextInt(4) == 0 ? Float.NaN : t[j];
     }
-    int words = (cout + 63) >>> 6;
+    int words = Bitpack.words(cout);
     int outOff = 2;
     long[] out = new long[outOff + n * hw * words + 1];
     java.util.Arrays.fill(out, 0x5555_5555_5555_5555L); // every word must be overwritten
     for (int b = 0; b < n; b++) {
       // Two position ranges, split off the multiples of 8 as threads may split them.
       int cut = Math.min(hw, 8 * (b + 1) + b);
-      provider.binarize(x, xOff, c, hw, t, source, cout, out, outOff, b, 0, cut);
-      provider.binarize(x, xOff, c, hw, t, source, cout, out, outOff, b, cut, hw);
+      BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, t, source, cout));
+      kernel.run(x, xOff, out, outOff, b, 0, cut);
+      kernel.run(x, xOff, out, outOff, b, cut, hw);
     }
     for (int b = 0; b < n; b++) {
       for (int p = 0; p < hw; p++) {

@@ -2,11 +2,10 @@ package org.bnn4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.Random;
 import org.bnn4j.kernels.reference.Convolution;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +26,8 @@ public class FloatConvKernelTest {
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
     check(rnd, n, c, h, w, m, win, bias,
-        (cc, hh, ww, mm, wi, oh, ow, wt, b) -> vector.floatConv(cc, hh, ww, mm, 1, wi, oh, ow, wt,
-            b));
+        (cc, hh, ww, mm, wi, oh, ow, wt, b) -> vector.floatConv(new FloatConvSpec(cc, hh, ww, mm,
+            1, wi, oh, ow, wt, b)));
   }
 
   /** One random layer through {@code factory}'s kernel, split over two workers. */
@@ -115,10 +114,12 @@ public class FloatConvKernelTest {
   }
 
   @Test
-  void groupedConvolutionIsDeclined() {
+  void groupedConvolutionIsLeftToTheScalarKernel() {
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "pass --add-modules jdk.incubator.vector");
-    assertNull(vector.floatConv(4, 5, 5, 4, 2, new Window2d(3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 5,
-        5, new float[4 * 2 * 9], null));
+    FloatConvSpec grouped = new FloatConvSpec(4, 5, 5, 4, 2,
+        new Window2d(3, 3, 1, 1, 1, 1, 1, 1, 1, 1), 5, 5, new float[4 * 2 * 9], null);
+    assertSame(Kernels.scalar().floatConv(grouped).getClass(),
+        vector.floatConv(grouped).getClass());
   }
 }

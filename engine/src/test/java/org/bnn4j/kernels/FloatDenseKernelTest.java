@@ -27,7 +27,7 @@ class FloatDenseKernelTest {
           float[] want = new float[1 + rows * n];
           Gemm.gemm(a, 2, false, w, 0, true, bias, 0, withBias ? new int[] {n} : null, 1f, 1f,
               want, 1, rows, n, k);
-          FloatDenseKernel kernel = vector.floatDense(n, k, w, bias);
+          FloatDenseKernel kernel = vector.floatDense(new FloatDenseSpec(n, k, w, bias));
           assertNotNull(kernel);
           float[] got = new float[want.length];
           int cut = Math.min(n, 4);

@@ -2,7 +2,6 @@ package org.bnn4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import org.junit.jupiter.api.Assumptions;
@@ -15,7 +14,7 @@ class KernelsTest {
     KernelProvider p = Kernels.select("scalar");
     assertSame(Kernels.scalar(), p);
     assertEquals("scalar", p.name());
-    assertNull(p.binaryConv(null));
+    assertEquals(0, p.vectorBitSize());
   }
 
   @Test

@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -111,7 +110,7 @@ class MaxPoolKernelTest {
     }
     KernelProvider vector = Kernels.vectorOrNull();
     Assumptions.assumeTrue(vector != null, "vector module absent");
-    assertNotSame(ScalarMaxPool.class, vector.maxPool(112, 112, win, 56, 56).getClass());
+    assertNotSame(ScalarMaxPool.class, vector.maxPool(new PoolSpec(112, 112, win, 56, 56)).getClass());
   }
 
   /**
@@ -139,7 +138,7 @@ class MaxPoolKernelTest {
     Pooling.maxPool2d(x, xOff, planes, 1, h, w, win, want, yOff, oh, ow);
     int from = planes < 3 ? 0 : 1;
     int to = planes < 3 ? planes : planes - 1;
-    MaxPoolKernel kernel = provider.maxPool(h, w, win, oh, ow);
+    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(h, w, win, oh, ow));
     float[] scratch = new float[SCRATCH_OFF + kernel.scratchFloats() + SCRATCH_OFF];
     for (int i = 0; i < scratch.length; i++) {
       scratch[i] = i < SCRATCH_OFF || i >= scratch.length - SCRATCH_OFF ? SENTINEL

@@ -3,8 +3,8 @@ package org.bnn4j.runtime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.Kernels;
 

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.Kernels;
 import org.junit.jupiter.api.Assumptions;
@@ -56,7 +57,7 @@ class FastOpsTest {
   }
 
   static long[] bits(Random rnd, int rows, int channels) {
-    int words = (channels + 63) >>> 6;
+    int words = Bitpack.words(channels);
     long[] a = new long[rows * words];
     for (int r = 0; r < rows; r++) {
       for (int i = 0; i < words; i++) {

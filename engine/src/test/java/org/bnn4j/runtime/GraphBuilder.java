@@ -1,11 +1,11 @@
 package org.bnn4j.runtime;
 
 import java.util.List;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 
 /** Builds small graphs for tests; node output types come from ShapeInference. */

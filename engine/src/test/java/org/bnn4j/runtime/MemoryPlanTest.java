@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.runtime.MemoryPlan.Request;
 import org.junit.jupiter.api.Test;
 

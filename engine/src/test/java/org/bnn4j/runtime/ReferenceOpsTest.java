@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.Random;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Convolution;
 import org.bnn4j.kernels.reference.Gemm;
 import org.bnn4j.kernels.reference.Normalization;
 import org.bnn4j.kernels.reference.Pooling;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 import org.junit.jupiter.api.Test;
 
 class ReferenceOpsTest {
@@ -191,13 +191,19 @@ class ReferenceOpsTest {
   @Test
   void ceilModePoolAcceptsTheRawCeilingShape() {
     // in 3, k 2, s 2, pads 1: PyTorch drops the third window (out 2); the raw ceiling is 3.
+    // torch.nn.functional.avg_pool2d(arange(1, 10).reshape(1, 1, 3, 3), 2, 2, padding=1,
+    // ceil_mode=True, count_include_pad=True) is [[0.25, 1.25], [2.75, 7]]. The raw ceiling's
+    // extra windows start in the padding and hold only padding zeros: their average is 0.
+    float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float[][] expected = {{0.25f, 1.25f, 2.75f, 7f},
+        {0.25f, 1.25f, 0f, 2.75f, 7f, 0f, 0f, 0f, 0f}};
     for (int out : new int[] {2, 3}) {
       Graph g = new GraphBuilder().input("x", 1, 1, 3, 3)
           .nodeTyped(OpType.AVG_POOL2D, "y", List.of("x"), new int[] {1, 1, out, out},
               "kernel", new int[] {2, 2}, "strides", new int[] {2, 2},
               "pads", new int[] {1, 1, 1, 1}, "ceil_mode", 1, "count_include_pad", 1)
           .output("y").build();
-      CompiledGraph.compile(g);
+      assertArrayEquals(expected[out - 2], run(CompiledGraph.compile(g), x), 0f, "out " + out);
     }
   }
 

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.Kernels;
 import org.junit.jupiter.api.Test;
@@ -142,7 +143,7 @@ class ZeroStatesTest {
     int ow = (w + pads[1] + pads[3] - kk) / stride + 1;
     int cpg = k.c() / k.group();
     int mpg = k.m() / k.group();
-    int words = (cpg + 63) >>> 6;
+    int words = Bitpack.words(cpg);
     float[] y = new float[k.n() * k.m() * oh * ow];
     for (int b = 0; b < k.n(); b++) {
       for (int oc = 0; oc < k.m(); oc++) {

@@ -3,11 +3,12 @@ package org.bnn4j.convert;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -61,7 +62,7 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
   private static List<OpNode> rewrite(Graph g, OpNode conv) {
     ConstTensor w = g.constant(conv.input(1));
     if (w == null || w.type() != DataType.FLOAT32 || w.rank() != 4
-        || conv.getInt("group", 1) != 1) {
+        || Conv2dAttrs.of(conv).group() != 1) {
       return null;
     }
     Map<String, OpNode> producers = g.producers();
@@ -125,9 +126,10 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
     ValueType yt = g.typeOf(conv.output(0));
     int oh = yt.dim(2);
     int ow = yt.dim(3);
-    int[] strides = conv.getInts("strides", 2, new int[] {1, 1});
-    int[] pads = conv.getInts("pads", 4, new int[4]);
-    int[] dil = conv.getInts("dilations", 2, new int[] {1, 1});
+    Conv2dAttrs geometry = Conv2dAttrs.of(conv);
+    int[] strides = geometry.strides();
+    int[] pads = geometry.pads();
+    int[] dil = geometry.dilations();
     int h = g.typeOf(conv.input(0)).dim(2);
     int wd = g.typeOf(conv.input(0)).dim(3);
 

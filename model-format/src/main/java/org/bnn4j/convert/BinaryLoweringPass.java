@@ -5,12 +5,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
+import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -111,7 +116,7 @@ public final class BinaryLoweringPass implements GraphPass {
     if (isSign(p)) {
       return signForm(g, producers, p);
     }
-    if (p.op() == OpType.CONCAT && p.getLong("axis", -1) == 1) {
+    if (p.op() == OpType.CONCAT && AxisAttrs.of(p).axis() == 1) {
       String x = null;
       ValueType xType = null;
       String zero = null;
@@ -229,7 +234,8 @@ public final class BinaryLoweringPass implements GraphPass {
       return null;
     }
     Map<String, OpNode> producers = g.producers();
-    int[] pads = conv.getInts("pads", 4, new int[4]);
+    Conv2dAttrs geometry = Conv2dAttrs.of(conv);
+    int[] pads = geometry.pads();
     String x = conv.input(0);
     OpNode p = producers.get(x);
     if (p != null && p.op() == OpType.PAD && !g.outputs().contains(x)) {
@@ -271,7 +277,7 @@ public final class BinaryLoweringPass implements GraphPass {
     }
 
     float[] wf = w.floats();
-    int words = (cpg + 63) >>> 6;
+    int words = ConstTensor.wordsPerRow(cpg);
     long[] packed = new long[m * kh * kw * words];
     for (int oc = 0; oc < m; oc++) {
       for (int ci = 0; ci < cpg; ci++) {
@@ -299,29 +305,30 @@ public final class BinaryLoweringPass implements GraphPass {
         GraphEdits.addConst(g, conv.name() + "_multiplier", new int[] {m}, scales),
         GraphEdits.addConst(g, conv.name() + "_bias", new int[] {m}, bias)),
         List.of(conv.output(0)));
-    bc.set("strides", conv.getInts("strides", 2, new int[] {1, 1}));
-    bc.set("pads", pads);
-    bc.set("dilations", conv.getInts("dilations", 2, new int[] {1, 1}));
-    bc.set("group", (long) conv.getInt("group", 1));
-    bc.set("output", "float");
+    bc.set(Conv2dAttrs.STRIDES, geometry.strides());
+    bc.set(Conv2dAttrs.PADS, pads);
+    bc.set(Conv2dAttrs.DILATIONS, geometry.dilations());
+    bc.set(Conv2dAttrs.GROUP, (long) geometry.group());
+    bc.set(BinaryOutputAttrs.OUTPUT, BinaryOutputAttrs.FLOAT);
     return bc;
   }
 
   /** [top, left, bottom, right] of a constant-zero Pad that pads only H and W, else null. */
   private static int[] zeroSpatialPads(OpNode pad) {
-    if (!pad.getString("mode", "constant").equals("constant") || pad.getFloat("value", 0f) != 0f) {
+    PadAttrs a = PadAttrs.of(pad);
+    if (!a.mode().equals(PadAttrs.CONSTANT) || a.value() != 0f) {
       return null;
     }
-    long[] p = pad.getLongs("pads", null);
-    if (p == null || p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
+    int[] p = a.pads();
+    if (p.length != 8 || p[0] != 0 || p[1] != 0 || p[4] != 0 || p[5] != 0) {
       return null;
     }
-    for (long v : p) {
+    for (int v : p) {
       if (v < 0 || v > 1 << 16) {
         return null;
       }
     }
-    return new int[] {(int) p[2], (int) p[3], (int) p[6], (int) p[7]};
+    return new int[] {p[2], p[3], p[6], p[7]};
   }
 
   // ---- dense ----
@@ -330,10 +337,11 @@ public final class BinaryLoweringPass implements GraphPass {
       List<OpNode> inserted) {
     ConstTensor b = g.constant(gemm.input(1));
     if (b == null || b.type() != DataType.FLOAT32 || b.rank() != 2
-        || gemm.getLong("transA", 0) != 0 || g.isConstant(gemm.input(0))) {
+        || GemmAttrs.of(gemm).transA() || g.isConstant(gemm.input(0))) {
       return null;
     }
-    boolean transB = gemm.getLong("transB", 0) != 0;
+    GemmAttrs attrs = GemmAttrs.of(gemm);
+    boolean transB = attrs.transB();
     int m = transB ? b.dim(0) : b.dim(1);
     int k = transB ? b.dim(1) : b.dim(0);
     float[] rows = new float[m * k];
@@ -347,8 +355,8 @@ public final class BinaryLoweringPass implements GraphPass {
     if (scales == null) {
       return null;
     }
-    float alpha = gemm.getFloat("alpha", 1f);
-    float beta = gemm.getFloat("beta", 1f);
+    float alpha = attrs.alpha();
+    float beta = attrs.beta();
     float[] bias = new float[m];
     if (gemm.hasInput(2)) {
       ConstTensor c = g.constant(gemm.input(2));
@@ -369,7 +377,7 @@ public final class BinaryLoweringPass implements GraphPass {
       return null;
     }
     String bits = bitsFor(g, src, bitsOf, inserted);
-    int words = (k + 63) >>> 6;
+    int words = ConstTensor.wordsPerRow(k);
     long[] packed = new long[m * words];
     for (int oc = 0; oc < m; oc++) {
       for (int i = 0; i < k; i++) {

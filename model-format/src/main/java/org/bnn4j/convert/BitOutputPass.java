@@ -3,12 +3,13 @@ package org.bnn4j.convert;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 
 /**
  * Binary to binary: where a binary layer's float output is only binarised again, the layer writes
@@ -38,7 +39,7 @@ public final class BitOutputPass implements GraphPass {
     for (int i = 0; i < g.nodes().size(); i++) {
       OpNode n = g.nodes().get(i);
       if ((n.op() != OpType.BINARY_CONV2D && n.op() != OpType.BINARY_DENSE)
-          || !n.getString("output", "float").equals("float")) {
+          || BinaryOutputAttrs.of(n).bits()) {
         continue;
       }
       OutputTransformFusionPass.normalizeInputs(n);
@@ -104,7 +105,7 @@ public final class BitOutputPass implements GraphPass {
     }
     long[] r = new long[m];
     java.util.Arrays.fill(r, taps);
-    String tapName = n.getString("output", "float").equals("bits")
+    String tapName = BinaryOutputAttrs.of(n).bits()
         ? n.input(4) : n.input(OutputTransformFusionPass.TAP_BIAS);
     if (!tapName.isEmpty()) {
       float[] tb = g.constant(tapName).floats();

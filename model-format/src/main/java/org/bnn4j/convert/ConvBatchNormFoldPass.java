@@ -2,10 +2,11 @@ package org.bnn4j.convert;
 
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.BatchNormAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -63,7 +64,7 @@ public final class ConvBatchNormFoldPass implements GraphPass {
     if (gamma == null || beta == null || mean == null || var == null) {
       return false;
     }
-    float eps = bn.getFloat("epsilon", 1e-5f);
+    float eps = BatchNormAttrs.of(bn).epsilon();
     float[] weights = w.floats().clone();
     float[] bias = new float[m];
     float[] oldBias = b == null ? null : b.floats();

@@ -79,28 +79,12 @@ final class GraphEdits {
     return name;
   }
 
-  /** Removes nodes whose outputs nobody reads, repeatedly, then unused constants and types. */
+  /**
+   * Removes nodes whose outputs nobody reads, then unused constants and types ({@link
+   * Graph#removeDeadNodes}, which the ONNX importer uses too).
+   */
   static int removeDeadNodes(Graph g) {
-    int removed = 0;
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      Map<String, List<OpNode>> consumers = g.consumers();
-      for (int i = g.nodes().size() - 1; i >= 0; i--) {
-        OpNode n = g.nodes().get(i);
-        boolean used = false;
-        for (String o : n.outputs()) {
-          used |= consumers.containsKey(o) || g.outputs().contains(o);
-        }
-        if (!used) {
-          g.nodes().remove(i);
-          removed++;
-          changed = true;
-        }
-      }
-    }
-    g.removeUnused();
-    return removed;
+    return g.removeDeadNodes();
   }
 
   static ValueType typeOf(Graph g, String name) {

@@ -2,10 +2,12 @@ package org.bnn4j.convert;
 
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.BatchNormAttrs;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 
 /**
  * Folds the per-channel float ops after a binary conv or dense layer into its output transform:
@@ -36,7 +38,7 @@ public final class OutputTransformFusionPass implements GraphPass {
       for (int i = 0; i < g.nodes().size(); i++) {
         OpNode n = g.nodes().get(i);
         if ((n.op() == OpType.BINARY_CONV2D || n.op() == OpType.BINARY_DENSE)
-            && n.getString("output", "float").equals("float") && fuseNext(g, n)) {
+            && !BinaryOutputAttrs.of(n).bits() && fuseNext(g, n)) {
           fused++;
           changed = true;
         }
@@ -112,7 +114,7 @@ public final class OutputTransformFusionPass implements GraphPass {
           float[] mean = GraphEdits.vector(g, c.input(3), ch);
           float[] var = GraphEdits.vector(g, c.input(4), ch);
           if (scale != null && beta != null && mean != null && var != null) {
-            float eps = c.getFloat("epsilon", 1e-5f);
+            float eps = BatchNormAttrs.of(c).epsilon();
             for (int i = 0; i < ch; i++) {
               // PyTorch's CPU inference BatchNorm, in float: y = x * alpha + beta with
               // alpha = gamma / sqrt(var + eps) and beta = bias - mean * alpha. Folding in the

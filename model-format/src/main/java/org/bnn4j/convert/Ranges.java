@@ -2,6 +2,7 @@ package org.bnn4j.convert;
 
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.ClipAttrs;
 
 /** Value bounds that hold for every finite input, from the op that produces a value. */
 final class Ranges {
@@ -17,8 +18,9 @@ final class Ranges {
       case SIGMOID, HARD_SIGMOID -> new double[] {0, 1};
       case TANH, SIGN, BIPOLAR_SIGN -> new double[] {-1, 1};
       case CLIP -> {
-        float lo = p.getFloat("min", Float.NEGATIVE_INFINITY);
-        float hi = p.getFloat("max", Float.POSITIVE_INFINITY);
+        ClipAttrs clip = ClipAttrs.of(p);
+        float lo = clip.min();
+        float hi = clip.max();
         yield Float.isInfinite(lo) || Float.isInfinite(hi) ? null : new double[] {lo, hi};
       }
       default -> null;

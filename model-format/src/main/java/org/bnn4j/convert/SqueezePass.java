@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.proto.ModelMetadata;
 
 /**
@@ -37,7 +39,7 @@ public final class SqueezePass implements GraphPass {
     for (int i = 0; i < g.nodes().size(); i++) {
       OpNode p = g.nodes().get(i);
       boolean bitsLayer = (p.op() == OpType.BINARY_CONV2D || p.op() == OpType.BINARY_DENSE)
-          && p.getString("output", "float").equals("bits");
+          && BinaryOutputAttrs.of(p).bits();
       if (!bitsLayer && p.op() != OpType.BINARIZE) {
         continue;
       }
@@ -55,7 +57,7 @@ public final class SqueezePass implements GraphPass {
       List<OpNode> consumers = g.consumers().getOrDefault(v, List.of());
       boolean ok = !consumers.isEmpty();
       for (OpNode c : consumers) {
-        ok &= (c.op() == OpType.BINARY_CONV2D && c.getLong("group", 1) == 1)
+        ok &= (c.op() == OpType.BINARY_CONV2D && Conv2dAttrs.of(c).group() == 1)
             || c.op() == OpType.BINARY_DENSE;
         ok &= c.input(0).equals(v) && !c.input(1).equals(v);
       }
@@ -124,12 +126,12 @@ public final class SqueezePass implements GraphPass {
     int[] dims = w.dims();
     int cin = dims[dims.length - 1];
     int rows = w.dims().length == 2 ? dims[0] : dims[0] * dims[1] * dims[2];
-    int oldWords = (cin + 63) >>> 6;
+    int oldWords = ConstTensor.wordsPerRow(cin);
     int kept = 0;
     for (int v : constant) {
       kept += v == 0 ? 1 : 0;
     }
-    int newWords = (kept + 63) >>> 6;
+    int newWords = ConstTensor.wordsPerRow(kept);
     long[] src = w.longs();
     long[] dst = new long[rows * newWords];
     float[] tap = new float[rows];
@@ -149,7 +151,7 @@ public final class SqueezePass implements GraphPass {
     }
     dims[dims.length - 1] = kept;
     c.inputs().set(1, GraphEdits.addBits(g, c.input(1), dims, dst));
-    boolean bitsOut = c.getString("output", "float").equals("bits");
+    boolean bitsOut = BinaryOutputAttrs.of(c).bits();
     if (!bitsOut) {
       OutputTransformFusionPass.normalizeInputs(c);
     }

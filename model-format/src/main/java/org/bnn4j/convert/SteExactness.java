@@ -6,6 +6,7 @@ import java.util.Map;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -233,8 +234,9 @@ public final class SteExactness {
       case GREATER -> compare(in.get(1), a);
       case RELU -> Iv.of(Math.max(a.lo, 0f), Math.max(a.hi, 0f));
       case CLIP -> {
-        float lo = p.getFloat("min", Float.NEGATIVE_INFINITY);
-        float hi = p.getFloat("max", Float.POSITIVE_INFINITY);
+        ClipAttrs clip = ClipAttrs.of(p);
+        float lo = clip.min();
+        float hi = clip.max();
         yield Iv.of(Math.min(Math.max(a.lo, lo), hi), Math.min(Math.max(a.hi, lo), hi));
       }
       case WHERE -> {

@@ -2,9 +2,9 @@ package org.bnn4j.convert;
 
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 
 /**
  * Sees through the straight-through estimator that survives export (Bi-Real Net's ApproxSign,

@@ -6,7 +6,12 @@ import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.BinarizeAttrs;
+import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -78,19 +83,10 @@ final class BinaryShapes {
       throw bad(n, cout + " thresholds for " + c + " channels: without a source map the count"
           + " must be a multiple of the channels");
     }
-    String zero = n.getString(ZeroStates.ATTRIBUTE, ZeroStates.PLUS);
-    if (!zero.equals(ZeroStates.PLUS) && !zero.equals(ZeroStates.ZERO)) {
-      throw bad(n, "attribute 'zero' is '" + zero + "', expected 'plus' or 'zero'");
-    }
+    BinarizeAttrs.of(n);
     int[] dims = x.dims();
     dims[1] = cout;
     return ValueType.bits(dims);
-  }
-
-  private static int[] spatial(OpNode n, String key, int dflt, int len) {
-    int[] d = new int[len];
-    Arrays.fill(d, dflt);
-    return n.getInts(key, len, d);
   }
 
   private static int outSize(OpNode n, int in, int pb, int pe, int k, int s, int dil,
@@ -115,8 +111,7 @@ final class BinaryShapes {
   }
 
   private static void checkTransform(Graph g, OpNode n, int m, ValueType out, int[] tapDims) {
-    String mode = n.getString("output", "float");
-    if (mode.equals("float")) {
+    if (!BinaryOutputAttrs.of(n).bits()) {
       constant(g, n, 2, DataType.FLOAT32, new int[] {m});
       constant(g, n, 3, DataType.FLOAT32, new int[] {m});
       if (n.hasInput(4)) {
@@ -136,7 +131,7 @@ final class BinaryShapes {
       if (n.inputs().size() > 8) {
         throw bad(n, "has " + n.inputs().size() + " inputs, at most 8 with float output");
       }
-    } else if (mode.equals("bits")) {
+    } else {
       constant(g, n, 2, DataType.INT64, new int[] {m});
       ConstTensor flip = constant(g, n, 3, DataType.INT64, new int[] {m});
       for (long f : flip.longs()) {
@@ -150,8 +145,6 @@ final class BinaryShapes {
       if (n.inputs().size() > 5) {
         throw bad(n, "has " + n.inputs().size() + " inputs, at most 5 with bits output");
       }
-    } else {
-      throw bad(n, "attribute 'output' is '" + mode + "', expected 'float' or 'bits'");
     }
   }
 
@@ -164,19 +157,20 @@ final class BinaryShapes {
     if (w.rank() != 4) {
       throw bad(n, "weights must be bits [M,kH,kW,C/group], found " + Arrays.toString(w.dims()));
     }
-    int group = n.getInt("group", 1);
+    Conv2dAttrs a = Conv2dAttrs.of(n);
+    int group = a.group();
     int m = w.dim(0);
     int c = x.dim(1);
     if (group < 1 || c % group != 0 || m % group != 0 || w.dim(3) != c / group) {
       throw bad(n, "group " + group + " with " + c + " input channels and weights "
           + Arrays.toString(w.dims()) + " do not agree");
     }
-    int[] strides = spatial(n, "strides", 1, 2);
-    int[] dil = spatial(n, "dilations", 1, 2);
-    int[] pads = spatial(n, "pads", 0, 4);
+    int[] strides = a.strides();
+    int[] dil = a.dilations();
+    int[] pads = a.pads();
     int oh = outSize(n, x.dim(2), pads[0], pads[2], w.dim(1), strides[0], dil[0], false);
     int ow = outSize(n, x.dim(3), pads[1], pads[3], w.dim(2), strides[1], dil[1], false);
-    boolean bits = n.getString("output", "float").equals("bits");
+    boolean bits = BinaryOutputAttrs.of(n).bits();
     ValueType out = bits ? ValueType.bits(x.dim(0), m, oh, ow)
         : ValueType.float32(x.dim(0), m, oh, ow);
     checkTransform(g, n, m, out, new int[] {m, w.dim(1), w.dim(2)});
@@ -193,7 +187,7 @@ final class BinaryShapes {
       throw bad(n, "weights " + Arrays.toString(w.dims()) + " do not match input " + x);
     }
     int m = w.dim(0);
-    boolean bits = n.getString("output", "float").equals("bits");
+    boolean bits = BinaryOutputAttrs.of(n).bits();
     ValueType out = bits ? ValueType.bits(x.dim(0), m) : ValueType.float32(x.dim(0), m);
     checkTransform(g, n, m, out, new int[] {m});
     return out;
@@ -204,11 +198,12 @@ final class BinaryShapes {
     if (x.rank() != 4) {
       throw bad(n, "input must be bits [N,C,H,W], found " + x);
     }
-    int[] k = n.getInts("kernel", 2, null);
-    int[] strides = spatial(n, "strides", 1, 2);
-    int[] dil = spatial(n, "dilations", 1, 2);
-    int[] pads = spatial(n, "pads", 0, 4);
-    boolean ceil = n.getLong("ceil_mode", 0) != 0;
+    PoolAttrs a = PoolAttrs.of(n);
+    int[] k = a.kernel();
+    int[] strides = a.strides();
+    int[] dil = a.dilations();
+    int[] pads = a.pads();
+    boolean ceil = a.ceilMode();
     if (pads[0] >= k[0] * dil[0] || pads[1] >= k[1] * dil[1]) {
       throw bad(n, "pads must be smaller than the kernel");
     }

@@ -6,7 +6,9 @@ import java.util.Map;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.format.proto.ModelMetadata;
 
@@ -69,7 +71,7 @@ public final class ModelStats {
         if (a == null || a.rank() != 2) {
           return 0;
         }
-        return n.getLong("transA", 0) != 0 ? a.dim(0) : a.dim(1);
+        return GemmAttrs.of(n).transA() ? a.dim(0) : a.dim(1);
       }
       default -> {
         return 0;

@@ -7,7 +7,21 @@ import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.AxisAttrs;
+import org.bnn4j.format.graph.attrs.BatchNormAttrs;
+import org.bnn4j.format.graph.attrs.ClipAttrs;
+import org.bnn4j.format.graph.attrs.Conv2dAttrs;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
+import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.EluAttrs;
+import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
+import org.bnn4j.format.graph.attrs.PadAttrs;
+import org.bnn4j.format.graph.attrs.PoolAttrs;
+import org.bnn4j.format.graph.attrs.ReshapeAttrs;
+import org.bnn4j.format.graph.attrs.SliceAttrs;
+import org.bnn4j.format.graph.attrs.TransposeAttrs;
 import org.bnn4j.format.proto.DataType;
 
 /**
@@ -16,10 +30,9 @@ import org.bnn4j.format.proto.DataType;
  * malformed node throws {@link ModelFormatException} (naming the node, what was expected and what
  * was found), a well-formed node bnn4j does not run throws {@link UnsupportedModelException}.
  *
- * <p>Attribute defaults, where an attribute is absent: strides and dilations 1, pads 0, group 1,
- * ceil_mode and count_include_pad 0, transA and transB 0, alpha and beta 1 (Gemm), alpha 0.01
- * (LeakyRelu), alpha 0.2 and beta 0.5 (HardSigmoid), epsilon 1e-5 (BatchNorm), mode "constant"
- * and value 0 (Pad). The importer always writes them out.
+ * <p>Attributes are read, defaulted and checked by the op's record in {@code
+ * org.bnn4j.format.graph.attrs} (which declares each default once); the importer always writes
+ * them out. What depends on input shapes is checked here.
  */
 public final class ShapeInference {
   /** Largest rank of any value bnn4j handles. */
@@ -72,13 +85,17 @@ public final class ShapeInference {
       case LOG_SOFTMAX -> softmax(g, n);
       case SLICE -> slice(g, n);
       case LEAKY_RELU -> {
-        n.getFloat("alpha", 0.01f);
-        yield unary(g, n, Set.of("alpha"));
+        LeakyReluAttrs.of(n);
+        yield unary(g, n, Set.of(LeakyReluAttrs.ALPHA));
       }
       case HARD_SIGMOID -> {
-        n.getFloat("alpha", 0.2f);
-        n.getFloat("beta", 0.5f);
-        yield unary(g, n, Set.of("alpha", "beta"));
+        HardSigmoidAttrs.of(n);
+        yield unary(g, n, Set.of(HardSigmoidAttrs.ALPHA, HardSigmoidAttrs.BETA));
+      }
+      case ELU, SELU -> {
+        EluAttrs.of(n);
+        yield unary(g, n, n.op() == OpType.ELU ? Set.of(EluAttrs.ALPHA)
+            : Set.of(EluAttrs.ALPHA, EluAttrs.GAMMA));
       }
       case CLIP -> clip(g, n);
       case SOFTMAX -> softmax(g, n);
@@ -155,15 +172,13 @@ public final class ShapeInference {
     ValueType w = floatIn(g, n, 1, "W");
     rank(n, "X", x, 4, "[N, C, H, W]");
     rank(n, "W", w, 4, "[M, C/group, kH, kW]");
-    int[] strides = positive(n, "strides", n.getInts("strides", 2, new int[] {1, 1}));
-    int[] pads = nonNegative(n, "pads", n.getInts("pads", 4, new int[4]));
-    int[] dil = positive(n, "dilations", n.getInts("dilations", 2, new int[] {1, 1}));
-    int group = n.getInt("group", 1);
+    Conv2dAttrs a = Conv2dAttrs.of(n);
+    int[] strides = a.strides();
+    int[] pads = a.pads();
+    int[] dil = a.dilations();
+    int group = a.group();
     int c = x.dim(1);
     int m = w.dim(0);
-    if (group < 1) {
-      throw new ModelFormatException(n.where() + ": group is " + group + ", expected >= 1");
-    }
     if (c % group != 0 || m % group != 0) {
       throw new ModelFormatException(n.where() + ": group " + group + " must divide the input"
           + " channels (" + c + ") and the output channels (" + m + ")");
@@ -197,15 +212,12 @@ public final class ShapeInference {
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
     rank(n, "X", x, 4, "[N, C, H, W]");
-    int[] kernel = positive(n, "kernel", n.getInts("kernel", 2, null));
-    int[] strides = positive(n, "strides", n.getInts("strides", 2, new int[] {1, 1}));
-    int[] pads = nonNegative(n, "pads", n.getInts("pads", 4, new int[4]));
-    int[] dil = max ? positive(n, "dilations", n.getInts("dilations", 2, new int[] {1, 1}))
-        : new int[] {1, 1};
-    boolean ceil = flag(n, "ceil_mode");
-    if (!max) {
-      flag(n, "count_include_pad");
-    }
+    PoolAttrs a = PoolAttrs.of(n);
+    int[] kernel = a.kernel();
+    int[] strides = a.strides();
+    int[] pads = a.pads();
+    int[] dil = max ? a.dilations() : new int[] {1, 1};
+    boolean ceil = a.ceilMode();
     for (int i = 0; i < 2; i++) {
       if (pads[i] >= kernel[i] || pads[i + 2] >= kernel[i]) {
         throw new UnsupportedModelException(n.where() + ": pads " + Arrays.toString(pads)
@@ -242,10 +254,7 @@ public final class ShapeInference {
             + ", expected [" + x.dim(1) + "] (the channels of X " + dims(x) + ")");
       }
     }
-    float eps = n.getFloat("epsilon", 1e-5f);
-    if (!Float.isFinite(eps)) {
-      throw new ModelFormatException(n.where() + ": epsilon is " + eps + ", expected finite");
-    }
+    BatchNormAttrs.of(n);
     return x.dims();
   }
 
@@ -283,16 +292,7 @@ public final class ShapeInference {
   private static int[] clip(Graph g, OpNode n) {
     attrs(n, "min", "max");
     inputCount(n, 1, 1);
-    float min = n.getFloat("min", Float.NEGATIVE_INFINITY);
-    float max = n.getFloat("max", Float.POSITIVE_INFINITY);
-    if (Float.isNaN(min) || Float.isNaN(max)) {
-      throw new ModelFormatException(n.where() + ": bounds are [" + min + ", " + max
-          + "], expected numbers");
-    }
-    if (min > max) {
-      throw new UnsupportedModelException(n.where() + ": min " + min + " is greater than max "
-          + max);
-    }
+    ClipAttrs.of(n);
     return floatIn(g, n, 0, "X").dims();
   }
 
@@ -317,15 +317,11 @@ public final class ShapeInference {
     attrs(n, "starts", "steps", "dims");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    long[] starts = n.getLongs("starts", null);
-    long[] steps = n.getLongs("steps", null);
-    long[] out = n.getLongs("dims", null);
     int r = x.rank();
-    if (starts == null || steps == null || out == null || starts.length != r
-        || steps.length != r || out.length != r) {
-      throw new ModelFormatException(n.where() + ": starts, steps and dims need " + r
-          + " values each");
-    }
+    SliceAttrs a = SliceAttrs.of(n, r);
+    long[] starts = a.starts();
+    long[] steps = a.steps();
+    long[] out = a.dims();
     int[] dims = new int[r];
     for (int d = 0; d < r; d++) {
       long last = starts[d] + (out[d] - 1) * steps[d];
@@ -344,7 +340,7 @@ public final class ShapeInference {
     attrs(n, "axis");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    axis(n, "axis", n.requireInt("axis"), x.rank());
+    axis(n, "axis", AxisAttrs.of(n).axis(), x.rank());
     return x.dims();
   }
 
@@ -354,7 +350,7 @@ public final class ShapeInference {
       throw new ModelFormatException(n.where() + " has no inputs");
     }
     ValueType first = floatIn(g, n, 0, "input 0");
-    int axis = axis(n, "axis", n.requireInt("axis"), first.rank());
+    int axis = axis(n, "axis", AxisAttrs.of(n).axis(), first.rank());
     int[] out = first.dims();
     long total = 0;
     for (int i = 0; i < n.inputs().size(); i++) {
@@ -380,26 +376,15 @@ public final class ShapeInference {
     attrs(n, "shape");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    long[] shape = n.getLongs("shape", null);
-    if (shape == null) {
-      throw new ModelFormatException(n.where() + ": missing attribute 'shape'");
-    }
-    checkRank(n, shape.length);
-    int[] out = new int[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      if (shape[i] < 1 || shape[i] > Integer.MAX_VALUE) {
-        throw new ModelFormatException(n.where() + ": shape " + Arrays.toString(shape)
-            + " must be fully resolved (every dim >= 1, no 0 or -1)");
-      }
-      out[i] = (int) shape[i];
-    }
+    int[] out = ReshapeAttrs.of(n).shape();
+    checkRank(n, out.length);
     long count = 1;
-    for (long d : shape) {
+    for (long d : out) {
       count = count > Long.MAX_VALUE / d ? Long.MAX_VALUE : count * d;
     }
     if (count != x.elementCount()) {
       throw new ModelFormatException(n.where() + ": cannot reshape " + dims(x) + " ("
-          + x.elementCount() + " elements) to " + Arrays.toString(shape));
+          + x.elementCount() + " elements) to " + Arrays.toString(out));
     }
     return out;
   }
@@ -408,7 +393,7 @@ public final class ShapeInference {
     attrs(n, "perm");
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
-    int[] perm = n.getInts("perm", x.rank(), null);
+    int[] perm = TransposeAttrs.of(n, x.rank()).perm();
     boolean[] seen = new boolean[x.rank()];
     int[] out = new int[x.rank()];
     for (int i = 0; i < perm.length; i++) {
@@ -428,13 +413,7 @@ public final class ShapeInference {
     inputCount(n, 1, 1);
     ValueType x = floatIn(g, n, 0, "X");
     int r = x.rank();
-    int[] pads = nonNegative(n, "pads", n.getInts("pads", 2 * r, null));
-    String mode = n.getString("mode", "constant");
-    if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("edge")) {
-      throw new UnsupportedModelException(n.where() + ": mode '" + mode
-          + "', expected constant, reflect or edge");
-    }
-    n.getFloat("value", 0f);
+    int[] pads = PadAttrs.of(n, r).pads();
     int[] out = new int[r];
     for (int i = 0; i < r; i++) {
       long d = (long) x.dim(i) + pads[i] + pads[r + i];
@@ -453,10 +432,9 @@ public final class ShapeInference {
     ValueType b = floatIn(g, n, 1, "B");
     rank(n, "A", a, 2, "[M, K]");
     rank(n, "B", b, 2, "[K, N]");
-    boolean ta = flag(n, "transA");
-    boolean tb = flag(n, "transB");
-    n.getFloat("alpha", 1f);
-    n.getFloat("beta", 1f);
+    GemmAttrs attrs = GemmAttrs.of(n);
+    boolean ta = attrs.transA();
+    boolean tb = attrs.transB();
     int m = ta ? a.dim(1) : a.dim(0);
     int ka = ta ? a.dim(0) : a.dim(1);
     int kb = tb ? b.dim(1) : b.dim(0);
@@ -542,34 +520,6 @@ public final class ShapeInference {
       throw new ModelFormatException(n.where() + ": " + role + " is " + dims(t) + ", expected "
           + layout);
     }
-  }
-
-  private static int[] positive(OpNode n, String key, int[] v) {
-    for (int x : v) {
-      if (x < 1) {
-        throw new ModelFormatException(n.where() + ": " + key + " " + Arrays.toString(v)
-            + " must all be >= 1");
-      }
-    }
-    return v;
-  }
-
-  private static int[] nonNegative(OpNode n, String key, int[] v) {
-    for (int x : v) {
-      if (x < 0) {
-        throw new ModelFormatException(n.where() + ": " + key + " " + Arrays.toString(v)
-            + " must all be >= 0");
-      }
-    }
-    return v;
-  }
-
-  private static boolean flag(OpNode n, String key) {
-    long v = n.getLong(key, 0);
-    if (v != 0 && v != 1) {
-      throw new ModelFormatException(n.where() + ": " + key + " is " + v + ", expected 0 or 1");
-    }
-    return v == 1;
   }
 
   private static int axis(OpNode n, String key, int axis, int rank) {

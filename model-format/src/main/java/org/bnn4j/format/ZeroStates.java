@@ -4,6 +4,8 @@ import java.util.HashSet;
 import java.util.Set;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
+import org.bnn4j.format.graph.attrs.BinarizeAttrs;
 
 /**
  * Which bits values may hold the third state, 0, beside +1 and -1 (see the BIT CONVENTION in
@@ -17,15 +19,15 @@ public final class ZeroStates {
   private ZeroStates() {}
 
   /** The Binarize attribute naming what an input exactly at the threshold becomes. */
-  public static final String ATTRIBUTE = "zero";
+  public static final String ATTRIBUTE = BinarizeAttrs.ZERO_ATTRIBUTE;
   /** {@code zero = "plus"} (the default, and every file written before it existed): +1. */
-  public static final String PLUS = "plus";
+  public static final String PLUS = BinarizeAttrs.PLUS;
   /** {@code zero = "zero"}: 0, carried exactly (ONNX Sign). */
-  public static final String ZERO = "zero";
+  public static final String ZERO = BinarizeAttrs.ZERO;
 
   /** True when {@code n} is a Binarize whose inputs at the threshold become 0. */
   public static boolean writesZeros(OpNode n) {
-    return n.op() == OpType.BINARIZE && ZERO.equals(n.getString(ATTRIBUTE, PLUS));
+    return n.op() == OpType.BINARIZE && BinarizeAttrs.of(n).zeroState();
   }
 
   /** The bits values of {@code g} that may hold zeros, in any order. */

@@ -14,6 +14,7 @@ import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.proto.DataType;
 import org.junit.jupiter.api.Test;

@@ -12,6 +12,7 @@ import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.junit.jupiter.api.Test;
 

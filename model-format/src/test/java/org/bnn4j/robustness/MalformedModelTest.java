@@ -1,6 +1,7 @@
 package org.bnn4j.robustness;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -414,6 +415,15 @@ class MalformedModelTest {
 
   @Test
   void countCases() {
-    System.out.println("[malformed] " + cases().count() + " crafted malformed-model cases");
+    List<Case> all = cases().toList();
+    System.out.println("[malformed] " + all.size() + " crafted malformed-model cases");
+    // docs/ROBUSTNESS.md states the count: a case added or dropped changes both.
+    assertEquals(44, all.size(), "crafted cases (docs/ROBUSTNESS.md says 44)");
+    assertEquals(16, all.stream().filter(Case::onnx).count(), "ONNX cases");
+    // Reports name each case: two with one name would read as one.
+    assertEquals(all.size(), all.stream().map(Case::name).distinct().count(), "distinct names");
+    for (Case c : all) {
+      assertEquals(c.onnx(), c.name().startsWith("ONNX: "), c.name() + ": kind and name agree");
+    }
   }
 }

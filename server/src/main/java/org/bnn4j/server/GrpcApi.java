@@ -3,6 +3,7 @@ package org.bnn4j.server;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -138,17 +139,16 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> out) {
     long start = System.nanoTime();
-    answer("ModelInfer", out, () -> {
-      ServedModel m = server.model(request.getModelName(), request.getModelVersion());
-      boolean failed = true;
-      try {
-        ModelInferResponse r = infer(m, request, start);
-        failed = false;
-        return r;
-      } finally {
-        m.metrics.record(System.nanoTime() - start, failed);
-      }
+    ServedModel[] served = new ServedModel[1];
+    boolean delivered = answer("ModelInfer", out, () -> {
+      served[0] = server.model(request.getModelName(), request.getModelVersion());
+      return infer(served[0], request, start);
     });
+    // Recorded after the answer went to the transport, so a call cancelled meanwhile (the client
+    // gave up, or the server stopped) counts as failed rather than answered.
+    if (served[0] != null) {
+      served[0].metrics.record(System.nanoTime() - start, !delivered);
+    }
   }
 
   private ModelInferResponse infer(ServedModel m, ModelInferRequest request, long start) {
@@ -250,8 +250,11 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
     T get();
   }
 
-  /** Runs a call and answers it: the message, or the status its failure maps to. */
-  private <T> void answer(String method, StreamObserver<T> out, Answer<T> call) {
+  /**
+   * Runs a call and answers it: the message, or the status its failure maps to. Returns whether a
+   * message was handed to the transport.
+   */
+  private <T> boolean answer(String method, StreamObserver<T> out, Answer<T> call) {
     long start = System.nanoTime();
     T response;
     try {
@@ -260,16 +263,23 @@ final class GrpcApi extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBas
       InferenceServer.access("grpc", "-", method, e.kind().httpStatus, start);
       out.onError(Status.fromCode(e.kind().grpcCode).withDescription(e.getMessage())
           .asRuntimeException());
-      return;
+      return false;
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "internal error in " + method, e);
       InferenceServer.access("grpc", "-", method, 500, start);
       out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
-      return;
+      return false;
     }
-    out.onNext(response);
-    out.onCompleted();
+    try {
+      out.onNext(response);
+      out.onCompleted();
+    } catch (StatusRuntimeException e) {
+      // grpc-java throws CANCELLED here when the call was cancelled while we computed.
+      InferenceServer.access("grpc", "-", method, 0, start);
+      return false;
+    }
     InferenceServer.access("grpc", "-", method, 200, start);
+    return true;
   }
 
   private static String version() {

@@ -52,6 +52,9 @@ final class RestApi {
     executor.shutdown();
   }
 
+  /** The status recorded for a request whose answer could not be written. */
+  private static final int NOT_DELIVERED = 0;
+
   private void handle(HttpExchange ex) {
     long start = System.nanoTime();
     String path = ex.getRequestURI().getRawPath();
@@ -62,7 +65,7 @@ final class RestApi {
       status = e.kind().httpStatus;
       send(ex, status, RestJson.error(e.getMessage()), e.kind() == ServeException.Kind.TOO_LARGE);
     } catch (IOException e) {
-      status = 0; // the client went away; nothing to answer
+      status = NOT_DELIVERED; // the client went away; nothing to answer
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "internal error on " + path, e);
       status = 500;
@@ -335,7 +338,10 @@ final class RestApi {
         out.write(json);
       }
     } catch (IOException e) {
-      // The client closed the connection before the answer: nothing more to do.
+      // The connection closed before the answer was written (the client went away, or the
+      // listener closed it while stopping). Reporting the status anyway would count an answer
+      // nobody received; 0 is the access log's "not delivered" and counts as failed.
+      return NOT_DELIVERED;
     }
     return status;
   }

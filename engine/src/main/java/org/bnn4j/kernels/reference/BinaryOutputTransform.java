@@ -1,5 +1,7 @@
 package org.bnn4j.kernels.reference;
 
+import org.bnn4j.kernels.Bitpack;
+
 /**
  * Turns the integer dots of a binary conv or dense layer into its output: float values through
  * per-channel stages, or packed bits through per-channel integer thresholds.
@@ -18,17 +20,9 @@ public final class BinaryOutputTransform {
       for (int c = 0; c < m; c++) {
         int base = (b * m + c) * hw;
         for (int p = 0; p < hw; p++) {
-          float v = dots[dOff + base + p] * multiplier[c] + bias[c];
-          if (residual != null) {
-            v += residual[residualOff + base + p];
-          }
-          if (slope != null && v < 0f) {
-            v *= slope[c];
-          }
-          if (postBias != null) {
-            v += postBias[c];
-          }
-          y[yOff + base + p] = v;
+          y[yOff + base + p] = toFloat(dots[dOff + base + p], c, multiplier, bias,
+              residual != null, residual == null ? 0f : residual[residualOff + base + p], slope,
+              postBias);
         }
       }
     }
@@ -40,7 +34,7 @@ public final class BinaryOutputTransform {
    */
   public static void toBits(float[] dots, int dOff, int n, int m, int hw, long[] threshold, long[] flip,
       long[] out, int outOff) {
-    int words = BinaryReference.words(m);
+    int words = Bitpack.words(m);
     for (int b = 0; b < n; b++) {
       for (int p = 0; p < hw; p++) {
         int o = outOff + (b * hw + p) * words;
@@ -48,12 +42,36 @@ public final class BinaryOutputTransform {
           out[o + i] = 0L;
         }
         for (int c = 0; c < m; c++) {
-          boolean neg = (dots[dOff + (b * m + c) * hw + p] < threshold[c]) != (flip[c] != 0);
-          if (neg) {
+          if (toBit(dots[dOff + (b * m + c) * hw + p], c, threshold, flip)) {
             out[o + (c >>> 6)] |= 1L << (c & 63);
           }
         }
       }
     }
+  }
+
+  /**
+   * One output of {@link #toFloat(float[], int, int, int, int, float[], float[], float[], int,
+   * float[], float[], float[], int)}: channel {@code c}'s stages applied to {@code dot}, with
+   * {@code residualValue} added when {@code hasResidual}.
+   */
+  public static float toFloat(float dot, int c, float[] multiplier, float[] bias,
+      boolean hasResidual, float residualValue, float[] slope, float[] postBias) {
+    float v = dot * multiplier[c] + bias[c];
+    if (hasResidual) {
+      v += residualValue;
+    }
+    if (slope != null && v < 0f) {
+      v *= slope[c];
+    }
+    if (postBias != null) {
+      v += postBias[c];
+    }
+    return v;
+  }
+
+  /** One bit of {@link #toBits}: whether channel {@code c} with {@code dot} is -1. */
+  public static boolean toBit(float dot, int c, long[] threshold, long[] flip) {
+    return (dot < threshold[c]) != (flip[c] != 0);
   }
 }

@@ -1,5 +1,9 @@
 package org.bnn4j.kernels.reference;
 
+import static org.bnn4j.kernels.Bitpack.words;
+
+import org.bnn4j.kernels.Window2d;
+
 /**
  * Reference binary kernels over packed bits (see the BIT CONVENTION in bnn4j_model.proto): bit 1
  * is -1, channels packed LSB first into 64-bit words, NHWC, pad bits 0. Dot products are exact
@@ -9,10 +13,6 @@ package org.bnn4j.kernels.reference;
  */
 public final class BinaryReference {
   private BinaryReference() {}
-
-  public static int words(int channels) {
-    return (channels + 63) >>> 6;
-  }
 
   /**
    * Packs float {@code x[n, c, hw]} (NCHW, hw = H*W, or 1 for [N, C]) into NHWC bits of
@@ -130,6 +130,24 @@ public final class BinaryReference {
    */
   public static void conv2dDots(long[] x, int xOff, int zOff, int n, int c, int h, int w,
       long[] wt, int m, int group, Window2d win, int oh, int ow, float[] dots, int dOff) {
+    for (int b = 0; b < n; b++) {
+      for (int oc = 0; oc < m; oc++) {
+        for (int oy = 0; oy < oh; oy++) {
+          for (int ox = 0; ox < ow; ox++) {
+            dots[dOff + ((b * m + oc) * oh + oy) * ow + ox] =
+                conv2dDot(x, xOff, zOff, b, c, h, w, wt, m, group, win, oc, oy, ox);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * One integer dot of {@link #conv2dDots}: output channel {@code oc} at {@code (oy, ox)} of
+   * image {@code b}, over values in {-1, 0, +1} when {@code zOff >= 0}.
+   */
+  public static int conv2dDot(long[] x, int xOff, int zOff, int b, int c, int h, int w,
+      long[] wt, int m, int group, Window2d win, int oc, int oy, int ox) {
     int zDelta = zOff - xOff;
     int cpg = c / group;
     int mpg = m / group;
@@ -137,33 +155,25 @@ public final class BinaryReference {
     int wWords = words(cpg);
     int kh = win.kernelH();
     int kw = win.kernelW();
-    for (int b = 0; b < n; b++) {
-      for (int oc = 0; oc < m; oc++) {
-        int g = oc / mpg;
-        for (int oy = 0; oy < oh; oy++) {
-          for (int ox = 0; ox < ow; ox++) {
-            int acc = 0;
-            for (int ky = 0; ky < kh; ky++) {
-              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int kx = 0; kx < kw; kx++) {
-                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                if (ix < 0 || ix >= w) {
-                  continue;
-                }
-                int xBase = xOff + ((b * h + iy) * w + ix) * xWords;
-                int wBase = ((oc * kh + ky) * kw + kx) * wWords;
-                acc += zOff < 0 ? dot(x, xBase, g * cpg, wt, wBase, cpg)
-                    : dotWithZeros(x, xBase, g * cpg, zDelta, wt, wBase, cpg);
-              }
-            }
-            dots[dOff + ((b * m + oc) * oh + oy) * ow + ox] = acc;
-          }
+    int g = oc / mpg;
+    int acc = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
+      if (iy < 0 || iy >= h) {
+        continue;
+      }
+      for (int kx = 0; kx < kw; kx++) {
+        int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
+        if (ix < 0 || ix >= w) {
+          continue;
         }
+        int xBase = xOff + ((b * h + iy) * w + ix) * xWords;
+        int wBase = ((oc * kh + ky) * kw + kx) * wWords;
+        acc += zOff < 0 ? dot(x, xBase, g * cpg, wt, wBase, cpg)
+            : dotWithZeros(x, xBase, g * cpg, zDelta, wt, wBase, cpg);
       }
     }
+    return acc;
   }
 
   /**
@@ -172,30 +182,37 @@ public final class BinaryReference {
    */
   public static void addTapBias(float[] tapBias, int n, int h, int w, int m, Window2d win,
       int oh, int ow, float[] dots, int dOff) {
-    int kh = win.kernelH();
-    int kw = win.kernelW();
     for (int b = 0; b < n; b++) {
       for (int oc = 0; oc < m; oc++) {
         for (int oy = 0; oy < oh; oy++) {
           for (int ox = 0; ox < ow; ox++) {
-            int acc = 0;
-            for (int ky = 0; ky < kh; ky++) {
-              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int kx = 0; kx < kw; kx++) {
-                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                if (ix >= 0 && ix < w) {
-                  acc += (int) tapBias[(oc * kh + ky) * kw + kx];
-                }
-              }
-            }
-            dots[dOff + ((b * m + oc) * oh + oy) * ow + ox] += acc;
+            dots[dOff + ((b * m + oc) * oh + oy) * ow + ox] +=
+                tapBiasSum(tapBias, h, w, win, oc, oy, ox);
           }
         }
       }
     }
+  }
+
+  /** {@link #addTapBias}'s integer for output channel {@code oc} at {@code (oy, ox)}. */
+  public static int tapBiasSum(float[] tapBias, int h, int w, Window2d win, int oc, int oy,
+      int ox) {
+    int kh = win.kernelH();
+    int kw = win.kernelW();
+    int acc = 0;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
+      if (iy < 0 || iy >= h) {
+        continue;
+      }
+      for (int kx = 0; kx < kw; kx++) {
+        int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
+        if (ix >= 0 && ix < w) {
+          acc += (int) tapBias[(oc * kh + ky) * kw + kx];
+        }
+      }
+    }
+    return acc;
   }
 
   /** Integer dots of a binary dense layer: {@code x[n, k]} bits, {@code wt[m, k]} bits. */

@@ -1,5 +1,7 @@
 package org.bnn4j.kernels.reference;
 
+import org.bnn4j.kernels.Window2d;
+
 /** Reference 2-D convolution (ONNX Conv on NCHW) with groups, strides, dilations and pads. */
 public final class Convolution {
   private Convolution() {}
@@ -20,39 +22,53 @@ public final class Convolution {
       throw new IllegalArgumentException(
           "group " + group + " must divide input channels " + c + " and output channels " + m);
     }
+    for (int b = 0; b < n; b++) {
+      conv2dChannels(x, xOff, b, c, h, w, wt, wOff, m, group, bias, biasOff, win, y, yOff, oh,
+          ow, 0, m);
+    }
+  }
+
+  /**
+   * {@link #conv2d}'s output channels {@code [ocFrom, ocTo)} of image {@code b} (same operations
+   * in the same order, so the same bits): what a thread computes when the channels are split.
+   */
+  public static void conv2dChannels(
+      float[] x, int xOff, int b, int c, int h, int w,
+      float[] wt, int wOff, int m, int group,
+      float[] bias, int biasOff,
+      Window2d win,
+      float[] y, int yOff, int oh, int ow, int ocFrom, int ocTo) {
     int cpg = c / group;
     int mpg = m / group;
     int kh = win.kernelH();
     int kw = win.kernelW();
-    for (int b = 0; b < n; b++) {
-      for (int oc = 0; oc < m; oc++) {
-        int g = oc / mpg;
-        int wBase = wOff + oc * cpg * kh * kw;
-        int yBase = yOff + ((b * m + oc) * oh) * ow;
-        for (int oy = 0; oy < oh; oy++) {
-          for (int ox = 0; ox < ow; ox++) {
-            float acc = 0f;
-            for (int ic = 0; ic < cpg; ic++) {
-              int xPlane = xOff + (b * c + g * cpg + ic) * h * w;
-              for (int ky = 0; ky < kh; ky++) {
-                int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-                if (iy < 0 || iy >= h) {
+    for (int oc = ocFrom; oc < ocTo; oc++) {
+      int g = oc / mpg;
+      int wBase = wOff + oc * cpg * kh * kw;
+      int yBase = yOff + ((b * m + oc) * oh) * ow;
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          float acc = 0f;
+          for (int ic = 0; ic < cpg; ic++) {
+            int xPlane = xOff + (b * c + g * cpg + ic) * h * w;
+            for (int ky = 0; ky < kh; ky++) {
+              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
+              if (iy < 0 || iy >= h) {
+                continue;
+              }
+              for (int kx = 0; kx < kw; kx++) {
+                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
+                if (ix < 0 || ix >= w) {
                   continue;
                 }
-                for (int kx = 0; kx < kw; kx++) {
-                  int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                  if (ix < 0 || ix >= w) {
-                    continue;
-                  }
-                  acc += x[xPlane + iy * w + ix] * wt[wBase + (ic * kh + ky) * kw + kx];
-                }
+                acc += x[xPlane + iy * w + ix] * wt[wBase + (ic * kh + ky) * kw + kx];
               }
             }
-            if (bias != null) {
-              acc += bias[biasOff + oc];
-            }
-            y[yBase + oy * ow + ox] = acc;
           }
+          if (bias != null) {
+            acc += bias[biasOff + oc];
+          }
+          y[yBase + oy * ow + ox] = acc;
         }
       }
     }

@@ -19,6 +19,20 @@ public final class Gemm {
       float[] c, int cOff, int[] cDims,
       float alpha, float beta,
       float[] y, int yOff, int m, int n, int k) {
+    gemmColumns(a, aOff, transA, b, bOff, transB, c, cOff, cDims, alpha, beta, y, yOff, m, n, k,
+        0, n);
+  }
+
+  /**
+   * {@link #gemm}'s output columns {@code [colFrom, colTo)} of every row (same operations in the
+   * same order, so the same bits): what a thread computes when the columns are split.
+   */
+  public static void gemmColumns(
+      float[] a, int aOff, boolean transA,
+      float[] b, int bOff, boolean transB,
+      float[] c, int cOff, int[] cDims,
+      float alpha, float beta,
+      float[] y, int yOff, int m, int n, int k, int colFrom, int colTo) {
     int cRows = 1;
     int cCols = 1;
     if (c != null) {
@@ -34,7 +48,7 @@ public final class Gemm {
       }
     }
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j++) {
+      for (int j = colFrom; j < colTo; j++) {
         float acc = 0f;
         for (int p = 0; p < k; p++) {
           float av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];

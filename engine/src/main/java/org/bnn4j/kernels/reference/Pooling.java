@@ -1,5 +1,7 @@
 package org.bnn4j.kernels.reference;
 
+import org.bnn4j.kernels.Window2d;
+
 /**
  * Reference pooling on NCHW floats. The output size is the caller's (it comes from the graph's
  * types); windows are clipped to the input, so padding never contributes a value.

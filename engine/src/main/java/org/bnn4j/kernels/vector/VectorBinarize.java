@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.bnn4j.kernels.Bitpack;
 
 /**
  * Float NCHW to packed bits, eight positions at a time: one vector compare per channel gives an
@@ -22,7 +23,7 @@ final class VectorBinarize {
    */
   static boolean binarize(float[] x, int xOff, int c, int hw, float[] thresholds, int[] source,
       int cout, long[] out, int outOff, int b, int from, int to, boolean seeZeros) {
-    int words = (cout + 63) >>> 6;
+    int words = Bitpack.words(cout);
     VectorMask<Float> atThreshold = EIGHT.maskAll(false);
     boolean anyTail = false;
     {

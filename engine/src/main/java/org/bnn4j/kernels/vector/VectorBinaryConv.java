@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Bitpack;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Binary convolution (and dense, as a 1x1 convolution) on packed NHWC bits with a
@@ -36,8 +37,8 @@ import org.bnn4j.kernels.reference.Window2d;
  * BinaryOutputTransform}.
  *
  * <p>Groups are supported when each group's channels start on a word (channels per group a
- * multiple of 64); other grouped layers are declined, and so are tap biases too large to sum
- * exactly as integers (see {@link #supports}).
+ * multiple of 64); other grouped layers, and tap biases too large to sum exactly as integers, go
+ * to the scalar kernel (see {@link VectorBinaryConvLayout#supports}).
  */
 final class VectorBinaryConv implements BinaryConvKernel {
   private static final VectorSpecies<Long> S = VectorConstants.LONGS;
@@ -152,83 +153,9 @@ final class VectorBinaryConv implements BinaryConvKernel {
   private final float[] slotThreshold;
   private final boolean[] slotFlip;
 
-  /** Larger staged inputs (2 GiB) are left to the reference kernel. */
-  static final long MAX_STAGED_WORDS = 1L << 28;
-
-  static boolean supports(BinaryConvSpec s) {
-    Window2d win = s.win();
-    // Every window must lie inside the (zero-haloed) input, as the output size implies.
-    boolean inside = (s.oh() - 1) * win.strideH() + (win.kernelH() - 1) * win.dilationH()
-        < s.h() + win.padTop() + win.padBottom()
-        && (s.ow() - 1) * win.strideW() + (win.kernelW() - 1) * win.dilationW()
-        < s.w() + win.padLeft() + win.padRight();
-    long stagedWords = (long) s.n() * (s.h() + win.padTop() + win.padBottom())
-        * (s.w() + win.padLeft() + win.padRight()) * ((s.c() + 63) >>> 6);
-    if (!inside || stagedWords > MAX_STAGED_WORDS) {
-      return false;
-    }
-    if (s.group() != 1 && (s.c() / s.group()) % 64 != 0) {
-      return false;
-    }
-    if (s.tapBias() != null && !s.denseTapBias()) {
-      // The tap bias is summed into the integer dot. The reference adds it to the float dot
-      // instead; the two agree when both convert to float exactly, at most 2^24 in magnitude.
-      int taps = s.win().kernelH() * s.win().kernelW();
-      if ((long) taps * (s.c() / s.group()) > 1 << 24) {
-        return false;
-      }
-      for (int oc = 0; oc < s.m(); oc++) {
-        long magnitude = 0;
-        for (int t = 0; t < taps; t++) {
-          magnitude += Math.abs((long) (int) s.tapBias()[oc * taps + t]);
-        }
-        if (magnitude > 1 << 24) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
   /** Lane l to l ^ k; wrapped to the species' lanes so that other widths can load the class. */
   private static VectorShuffle<Float> laneXor(int k) {
     return VectorShuffle.fromOp(F, l -> (l ^ k) & (FL - 1));
-  }
-
-  /**
-   * Sorts the output rows (or columns) into classes by the kernel rows that fall inside the
-   * input, always a range [lo, hi] because the input row grows with the kernel row; fills {@code
-   * cls} and returns the classes' ranges as {@code {lo0, hi0, lo1, hi1, ...}}.
-   */
-  private static int[] paddingClasses(int out, int k, int stride, int pad, int dilation, int in,
-      int[] cls) {
-    int[] ranges = new int[2 * out];
-    int classes = 0;
-    for (int o = 0; o < out; o++) {
-      int lo = 0;
-      while (lo < k && o * stride - pad + lo * dilation < 0) {
-        lo++;
-      }
-      int hi = k - 1;
-      while (hi >= 0 && o * stride - pad + hi * dilation >= in) {
-        hi--;
-      }
-      if (lo > hi) {
-        lo = 0;
-        hi = -1;
-      }
-      int c = 0;
-      while (c < classes && (ranges[2 * c] != lo || ranges[2 * c + 1] != hi)) {
-        c++;
-      }
-      if (c == classes) {
-        ranges[2 * c] = lo;
-        ranges[2 * c + 1] = hi;
-        classes++;
-      }
-      cls[o] = c;
-    }
-    return Arrays.copyOf(ranges, 2 * classes);
   }
 
   VectorBinaryConv(BinaryConvSpec s) {
@@ -242,9 +169,9 @@ final class VectorBinaryConv implements BinaryConvKernel {
     this.hw = s.oh() * s.ow();
     this.cpg = s.c() / group;
     this.mpg = m / group;
-    this.kWords = (cpg + 63) >>> 6;
-    this.xWords = (s.c() + 63) >>> 6;
-    this.outWords = (m + 63) >>> 6;
+    this.kWords = Bitpack.words(cpg);
+    this.xWords = Bitpack.words(s.c());
+    this.outWords = Bitpack.words(m);
     this.kh = win.kernelH();
     this.kw = win.kernelW();
     this.taps = kh * kw;
@@ -270,33 +197,9 @@ final class VectorBinaryConv implements BinaryConvKernel {
       }
     }
 
-    long lastMask = (cpg & 63) == 0 ? -1L : (1L << (cpg & 63)) - 1;
-    long[] wt = s.weights();
-    packed = new long[group * blocksPerGroup * taps * kWords * OCB];
     int[] tapPopcount = new int[m * taps];
-    for (int g = 0; g < group; g++) {
-      for (int blk = 0; blk < blocksPerGroup; blk++) {
-        for (int j = 0; j < OCB; j++) {
-          int local = blk * OCB + j;
-          if (local >= mpg) {
-            continue;
-          }
-          int oc = g * mpg + local;
-          for (int t = 0; t < taps; t++) {
-            int pc = 0;
-            for (int k = 0; k < kWords; k++) {
-              long v = wt[(oc * taps + t) * kWords + k];
-              if (k == kWords - 1) {
-                v &= lastMask;
-              }
-              packed[((((g * blocksPerGroup + blk) * taps + t) * kWords + k) * OCB) + j] = v;
-              pc += Long.bitCount(v);
-            }
-            tapPopcount[oc * taps + t] = pc;
-          }
-        }
-      }
-    }
+    packed = VectorBinaryConvLayout.packWeights(s.weights(), group, mpg, blocksPerGroup, taps,
+        kWords, cpg, tapPopcount);
     int[] tapBias = new int[m * taps];
     if (s.tapBias() != null && !s.denseTapBias()) {
       for (int i = 0; i < m * taps; i++) {
@@ -306,8 +209,8 @@ final class VectorBinaryConv implements BinaryConvKernel {
 
     this.rowClass = new int[oh];
     this.colClass = new int[ow];
-    int[] rowRanges = paddingClasses(oh, kh, sh, pt, dh, h, rowClass);
-    int[] colRanges = paddingClasses(ow, kw, sw, pl, dw, w, colClass);
+    int[] rowRanges = VectorBinaryConvLayout.paddingClasses(oh, kh, sh, pt, dh, h, rowClass);
+    int[] colRanges = VectorBinaryConvLayout.paddingClasses(ow, kw, sw, pl, dw, w, colClass);
     int rowClasses = rowRanges.length / 2;
     this.colClasses = colRanges.length / 2;
     int interiorRow = -1;
@@ -417,11 +320,6 @@ final class VectorBinaryConv implements BinaryConvKernel {
       long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo) {
     runCorrected(x, xOff, residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff,
         pixelFrom, pixelTo, null, 0);
-  }
-
-  @Override
-  public boolean supportsCorrection() {
-    return true;
   }
 
   /** Corrections are laid out as the epilogue reads dots: per position, blocks in slot order. */

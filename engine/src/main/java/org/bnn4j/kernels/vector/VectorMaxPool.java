@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.ScalarMaxPool;
-import org.bnn4j.kernels.reference.Window2d;
+import org.bnn4j.kernels.Window2d;
 
 /**
  * Separable max pool. Math.max is associative and commutative (NaN absorbs, -0.0 is below

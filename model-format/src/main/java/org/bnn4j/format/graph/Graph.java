@@ -120,4 +120,26 @@ public final class Graph {
     constants.keySet().retainAll(used);
     types.keySet().retainAll(used);
   }
+
+  /**
+   * Removes the nodes that no graph output depends on, then the constants and types nothing
+   * refers to any more; returns how many nodes went. Liveness is walked back from the outputs
+   * through each value's producer, so the cost is linear whatever the node order.
+   */
+  public int removeDeadNodes() {
+    Map<String, OpNode> producers = producers();
+    java.util.Set<OpNode> live = java.util.Collections.newSetFromMap(
+        new java.util.IdentityHashMap<>());
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(outputs);
+    while (!todo.isEmpty()) {
+      OpNode n = producers.get(todo.pop());
+      if (n != null && live.add(n)) {
+        todo.addAll(n.inputs());
+      }
+    }
+    int before = nodes.size();
+    nodes.removeIf(n -> !live.contains(n));
+    removeUnused();
+    return before - nodes.size();
+  }
 }

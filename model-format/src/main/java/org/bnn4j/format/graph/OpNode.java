@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.bnn4j.ModelFormatException;
-import org.bnn4j.format.OpType;
 
 /**
  * One op in a graph. Attribute values are {@code Long}, {@code Float}, {@code String},

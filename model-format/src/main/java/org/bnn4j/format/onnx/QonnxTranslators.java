@@ -3,10 +3,9 @@ package org.bnn4j.format.onnx;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.bnn4j.format.OpType;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
-import org.bnn4j.format.onnx.OnnxImporter.Ctx;
 
 /**
  * The QONNX dialect that Brevitas (FINN) exports: {@code BipolarQuant}, {@code Quant} and
@@ -18,32 +17,32 @@ import org.bnn4j.format.onnx.OnnxImporter.Ctx;
  * {@code Binarize} (whose threshold test {@code x < t} is the same comparison). On constants
  * (weights) every op folds exactly.
  */
-final class QonnxTranslator {
-  private QonnxTranslator() {}
+final class QonnxTranslators {
+  private QonnxTranslators() {}
 
   /** The domains Brevitas and the qonnx/FINN tools write these ops in. */
-  private static final Set<String> DOMAINS = Set.of("onnx.brevitas", "qonnx.custom_op.general",
+  static final Set<String> DOMAINS = Set.of("onnx.brevitas", "qonnx.custom_op.general",
       "finn.custom_op.general");
-
-  /** The ops this translator reads, for the list of what bnn4j claims. */
-  static final Set<String> OPS = Set.of("BipolarQuant", "Quant", "MultiThreshold");
 
   static boolean isQonnxDomain(String domain) {
     return DOMAINS.contains(domain);
   }
 
-  static void translate(Ctx c) {
-    switch (c.op) {
-      case "BipolarQuant" -> bipolarQuant(c);
-      case "Quant" -> quant(c);
-      case "MultiThreshold" -> multiThreshold(c);
-      default -> throw c.unsupported("QONNX operator " + c.op + " is not supported; bnn4j reads"
-          + " BipolarQuant, Quant and MultiThreshold");
-    }
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
+  static void register(TranslatorRegistry.Family f) {
+    f.register("BipolarQuant", 6, 25, QonnxTranslators::bipolarQuant);
+    f.register("Quant", 6, 25, QonnxTranslators::quant);
+    f.register("MultiThreshold", 6, 25, QonnxTranslators::multiThreshold);
+  }
+
+  /** The message for a QONNX op that is not registered. */
+  static String notSupported(String op) {
+    return "QONNX operator " + op + " is not supported; bnn4j reads BipolarQuant, Quant and"
+        + " MultiThreshold";
   }
 
   /** {@code y = where(x / scale >= 0, +1, -1) * scale}, scale > 0. */
-  private static void bipolarQuant(Ctx c) {
+  private static void bipolarQuant(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(2, 2);
     float[] scale = positiveScale(c, 1);
@@ -72,7 +71,7 @@ final class QonnxTranslator {
    * Folded on constants (weights) at any bit width; on a runtime tensor only at 1 bit ({@link
    * #oneBitQuant}), wider ones are declined.
    */
-  private static void quant(Ctx c) {
+  private static void quant(NodeContext c) {
     c.attrs.allowOnly("signed", "narrow", "rounding_mode");
     c.inputs(4, 4);
     Value x = c.constIn(0);
@@ -134,7 +133,7 @@ final class QonnxTranslator {
    * is 1), or {@code 0} and {@code c} (then {@code (BipolarSign + 1) * c/2}, exact). Other level
    * pairs, and tensor scales or zero points, are declined.
    */
-  private static void oneBitQuant(Ctx c, Value scale, Value zero, float lo, float hi,
+  private static void oneBitQuant(NodeContext c, Value scale, Value zero, float lo, float hi,
       String mode) {
     if (scale.count() != 1 || zero.count() != 1) {
       throw c.unsupported("1-bit Quant of a runtime tensor needs one scale and one zero point;"
@@ -198,7 +197,7 @@ final class QonnxTranslator {
         yHi != 0f ? half : -half)), c.out(0));
   }
 
-  private static String scalar(Ctx c, String what, float v) {
+  private static String scalar(NodeContext c, String what, float v) {
     String name = c.temp(what);
     c.define(name, Value.floats(new int[0], new float[] {v}));
     return name;
@@ -210,7 +209,7 @@ final class QonnxTranslator {
    * becomes {@code BipolarSign(x - t)} ({@code x - t >= 0} exactly when {@code x >= t} for finite
    * floats, since a difference rounds to zero only when the operands are equal).
    */
-  private static void multiThreshold(Ctx c) {
+  private static void multiThreshold(NodeContext c) {
     c.attrs.allowOnly("out_dtype", "out_scale", "out_bias", "data_layout");
     c.inputs(2, 2);
     float outScale = c.attrs.getFloat("out_scale", 1f);
@@ -248,7 +247,7 @@ final class QonnxTranslator {
   }
 
   /** BipolarSign(x), times the scale unless it is one. */
-  private static void emitScaledSign(Ctx c, String x, float[] scale) {
+  private static void emitScaledSign(NodeContext c, String x, float[] scale) {
     if (scale.length == 1 && scale[0] == 1f) {
       c.emit(OpType.BIPOLAR_SIGN, "sign", List.of(x), c.out(0));
       return;
@@ -258,7 +257,7 @@ final class QonnxTranslator {
     c.emit(OpType.MUL, "scale", List.of(s, c.in(1)), c.out(0));
   }
 
-  private static float[] positiveScale(Ctx c, int i) {
+  private static float[] positiveScale(NodeContext c, int i) {
     Value s = c.requireConst(i, "scale");
     if (!s.isFloat()) {
       throw c.malformed("scale is " + s.typeName() + ", expected float");

@@ -1,4 +1,4 @@
-package org.bnn4j.format;
+package org.bnn4j.format.graph;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -10,7 +10,9 @@ import java.util.Map;
  *
  * <p>Attributes are fully resolved by the converter: no auto_pad, no defaults that depend on the
  * source opset. 2-D spatial attributes are {@code [h, w]}; {@code pads} is {@code [top, left,
- * bottom, right]}.
+ * bottom, right]}. Each op's attributes are read, defaulted and checked by its record in {@link
+ * org.bnn4j.format.graph.attrs} (for example {@code Conv2dAttrs.of(node)}); nothing else reads
+ * them from the node's map.
  */
 public enum OpType {
   /** X[N,C,H,W], W[M,C/group,kH,kW], optional B[M]. Attrs: strides, pads, dilations, group. */
@@ -96,7 +98,7 @@ public enum OpType {
    * sign(x - t) is threshold t. Widening with K thresholds per channel is Cout = K*C. Attr
    * {@code zero} says what {@code x[S[j]] == T[j]} gives: "plus" (default, and what an absent
    * attribute means) +1, as in QONNX BipolarQuant and Larq; "zero" 0, the third state of the BIT
-   * CONVENTION, as ONNX Sign and torch.sign give (see {@link ZeroStates}). NaN reads as +1.
+   * CONVENTION, as ONNX Sign and torch.sign give (see {@code org.bnn4j.format.ZeroStates}). NaN reads as +1.
    */
   BINARIZE("Binarize"),
   /**
@@ -124,7 +126,14 @@ public enum OpType {
    * tap is -1: a bitwise AND under bit 1 = -1. On an input that may hold zeros the max over
    * {-1, 0, +1} is 0 when no valid tap is +1 and not every one is -1. Padding never wins.
    */
-  BIT_MAX_POOL2D("BitMaxPool2d");
+  BIT_MAX_POOL2D("BitMaxPool2d"),
+  /** y = x for x &gt; 0, else alpha * (exp(x) - 1). Attr: alpha (ONNX default 1). */
+  ELU("Elu"),
+  /**
+   * y = gamma * x for x &gt; 0, else gamma * alpha * (exp(x) - 1). Attrs: alpha, gamma (ONNX
+   * defaults 1.67326319217681884765625 and 1.05070102214813232421875).
+   */
+  SELU("Selu");
 
   private final String opName;
 

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  * inputs through {@link FuzzCorpusRegressionTest} instead, which checks the same property.
  */
 @EnabledIfEnvironmentVariable(named = "JAZZER_FUZZ", matches = "[^0].*")
-class OnnxImporterFuzzTest {
+class OnnxImporterJazzerFuzzTest {
   @BeforeAll
   static void seedCorpus() throws IOException {
-    FuzzCorpus.seedJazzer("onnx", OnnxImporterFuzzTest.class, "fuzzOnnxImporter");
+    FuzzCorpus.seedJazzer("onnx", OnnxImporterJazzerFuzzTest.class, "fuzzOnnxImporter");
   }
 
   @FuzzTest(maxDuration = "3m")

@@ -1,4 +1,4 @@
-package org.bnn4j.kernels.reference;
+package org.bnn4j.kernels;
 
 /**
  * Geometry of a 2-D sliding window (convolution or pooling): kernel extent, strides, pads

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Random corruptions of valid ONNX models: the importer must import them or throw a bnn4j
  * exception, never anything else (an ONNX file is untrusted input).
  */
-class OnnxImporterFuzzTest {
+class OnnxImporterCorruptionTest {
   private static final String[] OPS = {"Conv", "MaxPool", "AveragePool", "Gemm", "MatMul",
       "Reshape", "Flatten", "Softmax", "Concat", "Pad", "Clip", "Transpose", "Slice", "Gather",
       "Unsqueeze", "Squeeze", "Shape", "Cast", "ConstantOfShape", "ReduceMean", "Add", "Mul",

@@ -4,11 +4,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.bnn4j.format.OpType;
 import org.bnn4j.format.ShapeInference;
+import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
-import org.bnn4j.format.onnx.OnnxImporter.Ctx;
 import org.bnn4j.format.onnx.proto.TensorProto.DataType;
 
 /**
@@ -22,34 +21,30 @@ import org.bnn4j.format.onnx.proto.TensorProto.DataType;
  * Floor, Ceil, Round half to even, Reciprocal); Pow, Exp and Log round the correctly rounded-ish
  * double result to float, which may differ from a C library's float function by one ulp.
  */
-final class MathTranslator {
-  private MathTranslator() {}
+final class MathTranslators {
+  private MathTranslators() {}
 
-  /** The ops this translator reads, for the list of what bnn4j claims. */
-  static final Set<String> OPS = Set.of("Pow", "Sqrt", "Exp", "Log", "Round", "Floor", "Ceil",
-      "Reciprocal", "Expand", "ReduceProd", "ReduceMax", "ReduceMin", "Less", "Greater",
-      "Equal", "LessOrEqual", "GreaterOrEqual", "Not", "Where", "LogSoftmax");
-
-  static boolean handles(String op) {
-    return OPS.contains(op);
-  }
-
-  static void translate(Ctx c) {
-    switch (c.op) {
-      case "Pow" -> pow(c);
-      case "Sqrt", "Exp", "Log", "Round", "Floor", "Ceil", "Reciprocal" -> unary(c);
-      case "Expand" -> expand(c);
-      case "ReduceProd", "ReduceMax", "ReduceMin" -> reduce(c);
-      case "Less", "Greater", "Equal", "LessOrEqual", "GreaterOrEqual" -> compare(c);
-      case "Not" -> not(c);
-      case "Where" -> where(c);
-      default -> logSoftmax(c);
+  /** Registers this family's ops: op type, opsets of the default domain, translator. */
+  static void register(TranslatorRegistry.Family f) {
+    f.register("Pow", 6, 25, MathTranslators::pow);
+    for (String op : List.of("Sqrt", "Exp", "Log", "Round", "Floor", "Ceil", "Reciprocal")) {
+      f.register(op, 6, 25, MathTranslators::unary);
     }
+    f.register("Expand", 6, 25, MathTranslators::expand);
+    for (String op : List.of("ReduceProd", "ReduceMax", "ReduceMin")) {
+      f.register(op, 6, 25, MathTranslators::reduce);
+    }
+    for (String op : List.of("Less", "Greater", "Equal", "LessOrEqual", "GreaterOrEqual")) {
+      f.register(op, 6, 25, MathTranslators::compare);
+    }
+    f.register("Not", 6, 25, MathTranslators::not);
+    f.register("Where", 6, 25, MathTranslators::where);
+    f.register("LogSoftmax", 6, 25, MathTranslators::logSoftmax);
   }
 
   // ---- folded element-wise math ----
 
-  private static void pow(Ctx c) {
+  private static void pow(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(2, 2);
     Value a = c.requireConst(0, "base");
@@ -61,7 +56,7 @@ final class MathTranslator {
     c.define(c.out(0), broadcast(c, a, e, (x, y) -> (float) Math.pow(x, y)));
   }
 
-  private static void unary(Ctx c) {
+  private static void unary(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(1, 1);
     Value a = c.requireConst(0, "input");
@@ -90,7 +85,7 @@ final class MathTranslator {
   }
 
   /** {@code op(a, b)} with numpy broadcasting on float constants. */
-  private static Value broadcast(Ctx c, Value a, Value b, FloatOp op) {
+  private static Value broadcast(NodeContext c, Value a, Value b, FloatOp op) {
     // Index maps through the existing broadcast arithmetic: fold a + 0*b and b + 0*a would not
     // be exact for infinities, so walk the output index directly.
     int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
@@ -133,7 +128,7 @@ final class MathTranslator {
    * which is exact for every float and integer), a runtime value whose dims do not change is an
    * alias, and otherwise it is a float Mul by ones of the target dims (exact too).
    */
-  private static void expand(Ctx c) {
+  private static void expand(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(2, 2);
     long[] shape = c.constInts(1, "shape");
@@ -183,7 +178,7 @@ final class MathTranslator {
    * again), so that per-channel biases and scales fuse into binary layers. Only when the other
    * operand {@code other} already has the constant's full dims, so the result is unchanged.
    */
-  static String unexpanded(Ctx c, String name, Value v, ValueType other) {
+  static String unexpanded(NodeContext c, String name, Value v, ValueType other) {
     if (v == null || v.onnxType() != DataType.FLOAT_VALUE || other == null
         || !Arrays.equals(other.dims(), v.dims()) || v.count() <= 1) {
       return name;
@@ -243,7 +238,7 @@ final class MathTranslator {
 
   // ---- reductions ----
 
-  private static void reduce(Ctx c) {
+  private static void reduce(NodeContext c) {
     long[] axes;
     if (c.opset() < 18) {
       c.attrs.allowOnly("axes", "keepdims");
@@ -344,7 +339,7 @@ final class MathTranslator {
    * Greater are engine ops whose float result is 0 or 1 (Cast to float is then the same value,
    * and Where reads any non-zero as true).
    */
-  private static void compare(Ctx c) {
+  private static void compare(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(2, 2);
     Value a = c.constIn(0);
@@ -363,7 +358,7 @@ final class MathTranslator {
     }
   }
 
-  private static Value foldCompare(Ctx c, Value a, Value b) {
+  private static Value foldCompare(NodeContext c, Value a, Value b) {
     if (a.isFloat() != b.isFloat()) {
       throw c.malformed("operands are " + a.typeName() + " and " + b.typeName());
     }
@@ -407,7 +402,7 @@ final class MathTranslator {
     return Value.longs(out, r, DataType.BOOL_VALUE);
   }
 
-  private static void not(Ctx c) {
+  private static void not(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(1, 1);
     Value a = c.requireConst(0, "input");
@@ -419,7 +414,7 @@ final class MathTranslator {
     c.define(c.out(0), Value.longs(a.dims(), r, DataType.BOOL_VALUE));
   }
 
-  private static void where(Ctx c) {
+  private static void where(NodeContext c) {
     c.attrs.allowOnly();
     c.inputs(3, 3);
     Value cond = c.constIn(0);
@@ -463,7 +458,7 @@ final class MathTranslator {
   }
 
   /** Input i as a float value: a runtime value, or a constant converted to float32 exactly. */
-  private static String floatOperand(Ctx c, int i) {
+  private static String floatOperand(NodeContext c, int i) {
     Value v = c.constIn(i);
     if (v == null || v.onnxType() == DataType.FLOAT_VALUE) {
       return c.in(i);
@@ -483,7 +478,7 @@ final class MathTranslator {
    * Slice of a runtime tensor (the option-A shortcut {@code x[:, :, ::2, ::2]}): an engine SLICE
    * with resolved starts and steps, an alias when it takes everything.
    */
-  static void runtimeSlice(Ctx c, long[] starts, long[] ends, long[] axes, long[] steps) {
+  static void runtimeSlice(NodeContext c, long[] starts, long[] ends, long[] axes, long[] steps) {
     ValueType x = c.type(0);
     ConstantFolding.SliceSpec spec = ConstantFolding.resolveSlice(c.where, x.dims(), starts,
         ends, axes, steps);
@@ -505,7 +500,7 @@ final class MathTranslator {
 
   // ---- LogSoftmax ----
 
-  private static void logSoftmax(Ctx c) {
+  private static void logSoftmax(NodeContext c) {
     c.attrs.allowOnly("axis");
     c.inputs(1, 1);
     ValueType x = c.type(0);
