@@ -2,6 +2,7 @@ package org.bnn4j.bench;
 
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -31,7 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code scalarBitCount}: a plain {@code Long.bitCount} triple loop;
  *   <li>{@code xorPopcountPeak}: the micro-kernel's register work alone (broadcast, XOR, popcount,
  *       add into 12 accumulators) with no loads: the ceiling, so kernel / peak time is the
- *       fraction of peak the kernel reaches.
+ *       fraction of peak the kernel reaches;
+ *   <li>{@code fmaPeak}: the same number of float multiply-adds as register-only FMAs into 12
+ *       accumulators (enough independent chains to cover FMA latency on AVX2 and AVX-512). The
+ *       two peaks' ratio is the ceiling for any binary-versus-float speed-up on this machine.
  * </ul>
  * Setup checks the kernel against the scalar dots exactly.
  *
@@ -51,6 +55,7 @@ public class GemmBench {
   static final int K = 2304;
   static final int KW = K / 64;
   private static final VectorSpecies<Long> S = LongVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
   private long[] x;
   private long[] w;
@@ -83,6 +88,7 @@ public class GemmBench {
     while (System.nanoTime() < until) {
       binaryKernel();
       xorPopcountPeak();
+      fmaPeak();
     }
     binaryKernel();
     scalarBitCount();
@@ -155,6 +161,48 @@ public class GemmBench {
       c1 = c1.add(xc.lanewise(VectorOperators.XOR, w1).lanewise(VectorOperators.BIT_COUNT));
       c2 = c2.add(xc.lanewise(VectorOperators.XOR, w2).lanewise(VectorOperators.BIT_COUNT));
       c3 = c3.add(xc.lanewise(VectorOperators.XOR, w3).lanewise(VectorOperators.BIT_COUNT));
+    }
+    return a0.add(a1).add(a2).add(a3).add(b0).add(b1).add(b2).add(b3).add(c0).add(c1).add(c2)
+        .add(c3).reduceLanes(VectorOperators.ADD);
+  }
+
+  /**
+   * M*N*K float multiply-adds of register-only work: 12 independent FMA chains, with operands
+   * that stay finite and never denormal (multipliers just below 1).
+   */
+  @Benchmark
+  public float fmaPeak() {
+    int lanes = F.length();
+    int steps = M * N * K / (12 * lanes);
+    FloatVector m0 = FloatVector.broadcast(F, 0.9999f);
+    FloatVector m1 = FloatVector.broadcast(F, 0.9998f);
+    FloatVector m2 = FloatVector.broadcast(F, 0.9997f);
+    FloatVector add = FloatVector.broadcast(F, 1e-3f);
+    FloatVector a0 = FloatVector.broadcast(F, 1f);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    FloatVector c0 = a0;
+    FloatVector c1 = a0;
+    FloatVector c2 = a0;
+    FloatVector c3 = a0;
+    for (int i = 0; i < steps; i++) {
+      a0 = a0.fma(m0, add);
+      a1 = a1.fma(m1, add);
+      a2 = a2.fma(m2, add);
+      a3 = a3.fma(m0, add);
+      b0 = b0.fma(m1, add);
+      b1 = b1.fma(m2, add);
+      b2 = b2.fma(m0, add);
+      b3 = b3.fma(m1, add);
+      c0 = c0.fma(m2, add);
+      c1 = c1.fma(m0, add);
+      c2 = c2.fma(m1, add);
+      c3 = c3.fma(m2, add);
     }
     return a0.add(a1).add(a2).add(a3).add(b0).add(b1).add(b2).add(b3).add(c0).add(c1).add(c2)
         .add(c3).reduceLanes(VectorOperators.ADD);

@@ -28,13 +28,16 @@ import javax.imageio.ImageIO;
  * <p>Usage: {@code java -cp benchmarks.jar org.bnn4j.bench.Report OUT_DIR RESULT.json...}
  */
 public final class Report {
-  private Report() {}
-
   static final String[] SHAPES = {"56x56x64", "28x28x128", "14x14x256", "7x7x512"};
 
   /** Score in microseconds per op, keyed by "bench|impl|shape|threads". */
   private final Map<String, Double> scores = new LinkedHashMap<>();
   private final List<String[]> ratios = new ArrayList<>();
+  private final Cpu cpu;
+
+  Report(Cpu cpu) {
+    this.cpu = cpu;
+  }
 
   public static void main(String[] args) throws IOException {
     if (args.length < 2) {
@@ -42,7 +45,7 @@ public final class Report {
       System.exit(2);
     }
     Path out = Path.of(args[0]);
-    Report r = new Report();
+    Report r = new Report(Cpu.detect());
     for (int i = 1; i < args.length; i++) {
       r.read(Path.of(args[i]));
     }
@@ -106,17 +109,28 @@ public final class Report {
   String markdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("# bnn4j benchmark results\n\n");
+    sb.append("**CPU:** ").append(cpu.model()).append(". **ISA:** ").append(cpu.isa())
+        .append(".\n\n");
     sb.append(String.format(Locale.ROOT, "JDK %s, %s, %d processors. Times are JMH averages in"
         + " microseconds per op (lower is better); ratios are slower time / faster time from the"
         + " same run (higher means bnn4j binary is faster).%n%n",
         System.getProperty("java.version"), System.getProperty("os.arch"),
         Runtime.getRuntime().availableProcessors()));
 
-    sb.append("## 3x3 convolution layer, batch 1, stride 1, pad 1, 1 thread\n\n");
-    sb.append("`binary` = Binarize + BinaryConv2d (float output), `float` = bnn4j float Conv2d,"
-        + " `onnxruntime` = ONNX Runtime float Conv.\n\n");
-    sb.append("| H x W x C | binary (µs) | float (µs) | onnxruntime (µs) | binary vs ORT |"
-        + " binary vs float |\n|---|---:|---:|---:|---:|---:|\n");
+    Double ceiling = ceiling();
+    StringBuilder conv = new StringBuilder();
+    conv.append("## 3x3 convolution layer, batch 1, stride 1, pad 1, 1 thread\n\n");
+    conv.append("`binary` = Binarize + BinaryConv2d (float output), `float` = bnn4j float Conv2d,"
+        + " `onnxruntime` = ONNX Runtime float Conv. ");
+    if (ceiling != null) {
+      conv.append(String.format(Locale.ROOT, "The ceiling for binary vs float on this CPU is"
+          + " %.1fx: register-only XOR+popcount binary MAC/s over register-only FMA float MAC/s"
+          + " (GemmBench, below). \"Of ceiling\" is binary vs ORT divided by it.", ceiling));
+    }
+    conv.append("\n\n");
+    conv.append("| H x W x C | binary (µs) | float (µs) | onnxruntime (µs) | binary vs ORT |"
+        + " of ceiling | binary vs float |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    boolean rows = false;
     for (String s : SHAPES) {
       Double b = conv("binary", s, "1");
       Double f = conv("float", s, "1");
@@ -124,11 +138,19 @@ public final class Report {
       if (b == null && f == null && o == null) {
         continue;
       }
-      sb.append("| ").append(s).append(" | ").append(us(b)).append(" | ").append(us(f))
+      rows = true;
+      conv.append("| ").append(s).append(" | ").append(us(b)).append(" | ").append(us(f))
           .append(" | ").append(us(o)).append(" | ").append(ratio(o, b)).append(" | ")
-          .append(ratio(f, b)).append(" |\n");
+          .append(ofCeiling(o, b, ceiling)).append(" | ").append(ratio(f, b)).append(" |\n");
       addRatio("binary vs ORT " + s, o, b);
       addRatio("binary vs float " + s, f, b);
+    }
+
+    if (rows) {
+      sb.append(conv);
+    } else if (ceiling != null) {
+      sb.append(String.format(Locale.ROOT, "The ceiling for binary vs float on this CPU is %.1fx"
+          + " (register-only binary over float MAC/s, GemmBench below).%n", ceiling));
     }
 
     boolean threads = false;
@@ -196,12 +218,15 @@ public final class Report {
     Double kernel = scores.get(key("GemmBench.binaryKernel", "", "", ""));
     Double scalar = scores.get(key("GemmBench.scalarBitCount", "", "", ""));
     Double peak = scores.get(key("GemmBench.xorPopcountPeak", "", "", ""));
+    Double fma = scores.get(key("GemmBench.fmaPeak", "", "", ""));
     if (kernel != null || scalar != null || peak != null) {
       double macs = 196.0 * 256 * 2304;
       sb.append("\n## Binary GEMM, M=196, N=256, K=2304 (one 14x14x256 3x3 layer), 1 thread\n\n");
-      sb.append("| kernel | time (µs) | G binary MAC/s |\n|---|---:|---:|\n");
-      for (Object[] row : new Object[][] {{"vector micro-kernel (bnn4j)", kernel},
-          {"scalar Long.bitCount loop", scalar}, {"register-only XOR+popcount peak", peak}}) {
+      sb.append("| kernel | time (µs) | G MAC/s |\n|---|---:|---:|\n");
+      for (Object[] row : new Object[][] {{"vector micro-kernel (bnn4j), binary", kernel},
+          {"scalar Long.bitCount loop, binary", scalar},
+          {"register-only XOR+popcount peak, binary", peak},
+          {"register-only FMA peak, float (same MAC count)", fma}}) {
         Double v = (Double) row[1];
         sb.append("| ").append(row[0]).append(" | ").append(us(v)).append(" | ")
             .append(v == null ? "–" : String.format(Locale.ROOT, "%.1f", macs / (v * 1e3)))
@@ -219,6 +244,58 @@ public final class Report {
       sb.append(".\n");
     }
     return sb.toString();
+  }
+
+  /** Binary over float register-only peak throughput (same MAC count), or null if not run. */
+  private Double ceiling() {
+    Double peak = scores.get(key("GemmBench.xorPopcountPeak", "", "", ""));
+    Double fma = scores.get(key("GemmBench.fmaPeak", "", "", ""));
+    return peak == null || fma == null ? null : fma / peak;
+  }
+
+  private static String ofCeiling(Double slow, Double fast, Double ceiling) {
+    return slow == null || fast == null || ceiling == null ? "–"
+        : String.format(Locale.ROOT, "%.0f%%", 100 * slow / fast / ceiling);
+  }
+
+  /** The CPU the report describes, from /proc/cpuinfo where there is one. */
+  record Cpu(String model, String isa) {
+    static Cpu detect() {
+      Path info = Path.of("/proc/cpuinfo");
+      if (!Files.isReadable(info)) {
+        return new Cpu("unknown (" + System.getProperty("os.arch") + ")", "unknown");
+      }
+      try {
+        String model = "unknown";
+        String flags = "";
+        for (String line : Files.readAllLines(info)) {
+          int colon = line.indexOf(':');
+          if (colon < 0) {
+            continue;
+          }
+          String k = line.substring(0, colon).strip();
+          if (k.equals("model name") && model.equals("unknown")) {
+            model = line.substring(colon + 1).strip();
+          } else if (k.equals("flags") && flags.isEmpty()) {
+            flags = " " + line.substring(colon + 1).strip() + " ";
+          }
+        }
+        return new Cpu(model, isa(flags));
+      } catch (IOException e) {
+        return new Cpu("unknown (" + e.getMessage() + ")", "unknown");
+      }
+    }
+
+    static String isa(String flags) {
+      if (flags.contains(" avx512f ")) {
+        return "AVX-512" + (flags.contains(" avx512_vpopcntdq ") ? " with VPOPCNTDQ"
+            : " without VPOPCNTDQ") + (flags.contains(" avx512bw ") ? ", BW" : "");
+      }
+      if (flags.contains(" avx2 ")) {
+        return "AVX2" + (flags.contains(" fma ") ? " + FMA" : "") + ", no AVX-512";
+      }
+      return flags.isEmpty() ? "unknown" : "no AVX2";
+    }
   }
 
   void chart(Path png) throws IOException {
