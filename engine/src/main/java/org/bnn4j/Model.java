@@ -63,7 +63,7 @@ public final class Model implements AutoCloseable {
   private Model(Graph graph, ModelOptions options) {
     this.graph = graph;
     for (String out : graph.outputs()) {
-      if (graph.typeOf(out).type() != org.bnn4j.format.proto.DataType.FLOAT32) {
+      if (graph.typeOf(out).type() != org.bnn4j.format.graph.ElementType.FLOAT32) {
         throw new UnsupportedModelException("graph output '" + out + "' is "
             + graph.typeOf(out) + "; model outputs must be float");
       }

@@ -3,7 +3,7 @@ package org.bnn4j.runtime;
 import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.kernels.reference.BinaryOutputTransform;
 import org.bnn4j.kernels.reference.BinaryReference;
@@ -171,7 +171,7 @@ final class BinaryReferenceOps {
       throw ctx.error("output has rank " + y.rank() + ", expected " + rank);
     }
     if (BinaryOutputAttrs.of(ctx.node()).bits()) {
-      if (y.type().type() != DataType.BITS || y.isConstant()) {
+      if (y.type().type() != ElementType.BITS || y.isConstant()) {
         throw ctx.error("output '" + y.name() + "' must be a bits value");
       }
       return new Transform(y, true, null, null, null, null, null, ctx.input(2).words(null),
@@ -189,7 +189,7 @@ final class BinaryReferenceOps {
 
   static Operand bitsInput(OpContext ctx, int i) {
     Operand o = ctx.input(i);
-    if (o == null || o.type().type() != DataType.BITS || o.isConstant()) {
+    if (o == null || o.type().type() != ElementType.BITS || o.isConstant()) {
       throw ctx.error("input " + i + " must be a bits activation");
     }
     return o;
@@ -197,7 +197,7 @@ final class BinaryReferenceOps {
 
   private static Operand bitsOutput(OpContext ctx) {
     Operand o = ctx.output(0);
-    if (o.type().type() != DataType.BITS || o.isConstant()) {
+    if (o.type().type() != ElementType.BITS || o.isConstant()) {
       throw ctx.error("output '" + o.name() + "' must be a bits value");
     }
     return o;

@@ -13,7 +13,7 @@ import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.ValueType;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * A graph compiled for execution: one {@link Op} per node, every activation bound to an arena
@@ -62,7 +62,7 @@ public final class CompiledGraph {
     Map<String, Operand> operands = new HashMap<>();
     for (Map.Entry<String, ConstTensor> e : g.constants().entrySet()) {
       ConstTensor c = e.getValue();
-      operands.put(e.getKey(), c.type() == DataType.FLOAT32
+      operands.put(e.getKey(), c.type() == ElementType.FLOAT32
           ? Operand.constantFloats(e.getKey(), c.valueType(), c.floats())
           : Operand.constantLongs(e.getKey(), c.valueType(), c.longs()));
     }
@@ -73,12 +73,12 @@ public final class CompiledGraph {
         throw new ModelFormatException("value '" + name + "' is both a constant and a value");
       }
       ValueType t = e.getValue();
-      if (t.type() != DataType.FLOAT32 && t.type() != DataType.BITS) {
+      if (t.type() != ElementType.FLOAT32 && t.type() != ElementType.BITS) {
         throw new ModelFormatException("value '" + name + "' has type " + t
             + "; activations are float or bits");
       }
-      boolean zeros = withZeros.contains(name) && t.type() == DataType.BITS;
-      long size = t.type() == DataType.FLOAT32 ? t.elementCount()
+      boolean zeros = withZeros.contains(name) && t.type() == ElementType.BITS;
+      long size = t.type() == ElementType.FLOAT32 ? t.elementCount()
           : Operand.packedWords(t.dims()) * (zeros ? 2 : 1) + (zeros ? t.dims()[0] : 0);
       if (size > MAX_ARENA) {
         throw new UnsupportedModelException("value '" + name + "' " + t + " has " + size
@@ -226,7 +226,7 @@ public final class CompiledGraph {
   }
 
   private static void requireFloatIo(String what, Operand o) {
-    if (o.type().type() != DataType.FLOAT32) {
+    if (o.type().type() != ElementType.FLOAT32) {
       throw new UnsupportedModelException("graph " + what + " '" + o.name() + "' is "
           + o.type() + "; graph inputs and outputs must be float");
     }

@@ -190,7 +190,7 @@ public final class FastOps implements OpFactory {
   private Op binarize(OpContext ctx) {
     Operand x = ctx.floatInput(0);
     Operand y = ctx.output(0);
-    if (y.type().type() != org.bnn4j.format.proto.DataType.BITS || y.isConstant()
+    if (y.type().type() != org.bnn4j.format.graph.ElementType.BITS || y.isConstant()
         || ctx.input(1) == null || !ctx.input(1).isConstant()) {
       return null;
     }

@@ -8,7 +8,7 @@ import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * What an {@link OpFactory} sees while it builds the op for one node: the node, its bound
@@ -106,7 +106,7 @@ public final class OpContext {
   }
 
   private void requireFloat(Operand o) {
-    if (o.type().type() != DataType.FLOAT32) {
+    if (o.type().type() != ElementType.FLOAT32) {
       throw UnsupportedModelException.of(node.op().opName(), node.name(),
           "value '" + o.name() + "' is " + o.type() + "; this op runs on float values only");
     }

@@ -2,7 +2,7 @@ package org.bnn4j.runtime;
 
 import java.util.Arrays;
 import org.bnn4j.format.graph.ValueType;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Where an op's input or output lives at run time: a constant array bound at load, or a region
@@ -54,11 +54,11 @@ public final class Operand {
 
   /** An activation in the float or word arena, per its type; offset assigned later. */
   static Operand activation(String name, ValueType type) {
-    if (type.type() == DataType.FLOAT32) {
+    if (type.type() == ElementType.FLOAT32) {
       return new Operand(name, type, Kind.FLOAT_ARENA, null, null,
           Math.toIntExact(type.elementCount()));
     }
-    if (type.type() == DataType.BITS) {
+    if (type.type() == ElementType.BITS) {
       return new Operand(name, type, Kind.WORD_ARENA, null, null,
           Math.toIntExact(packedWords(type.dims())));
     }
@@ -72,7 +72,7 @@ public final class Operand {
    * image met a zero. A flag of 0 means no zeros; the mask is then not read.
    */
   static Operand activationWithZeros(String name, ValueType type) {
-    if (type.type() != DataType.BITS) {
+    if (type.type() != ElementType.BITS) {
       throw new IllegalArgumentException("value '" + name + "' is not bits: " + type);
     }
     long words = packedWords(type.dims());

@@ -15,7 +15,7 @@ import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.graph.attrs.ReshapeAttrs;
 import org.bnn4j.format.graph.attrs.TransposeAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 import org.bnn4j.kernels.reference.Activations;
 import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.Broadcast.BinaryOp;
@@ -311,7 +311,7 @@ public final class ReferenceOps implements OpFactory {
   static ArenaOp identity(OpContext ctx) {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.input(0);
-    if (x != null && x.type().type() == DataType.BITS) {
+    if (x != null && x.type().type() == ElementType.BITS) {
       Operand y = ctx.output(0);
       if (y.isConstant() || !y.type().equals(x.type())) {
         throw ctx.error("output '" + y.name() + "' is " + y.type() + ", input is " + x.type());

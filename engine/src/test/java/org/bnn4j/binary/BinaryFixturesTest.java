@@ -35,7 +35,7 @@ import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.OnnxImporter;
 import org.bnn4j.format.onnx.OnnxTensors;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.kernels.Bitpack;
 import org.bnn4j.runtime.CompiledGraph;
@@ -221,7 +221,7 @@ class BinaryFixturesTest {
     // Bits values named after the Sign (or widening Concat) they replace.
     Map<String, List<Integer>> expectedSigns = new LinkedHashMap<>();
     for (Map.Entry<String, ValueType> e : g.types().entrySet()) {
-      if (e.getValue().type() != DataType.BITS || !e.getKey().endsWith("_bits")) {
+      if (e.getValue().type() != ElementType.BITS || !e.getKey().endsWith("_bits")) {
         continue;
       }
       String key = e.getKey().substring(0, e.getKey().length() - "_bits".length());

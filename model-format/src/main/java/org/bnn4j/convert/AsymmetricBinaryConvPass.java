@@ -9,7 +9,7 @@ import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * AdaBin's asymmetric binary conv: activations {@code a * (s + b)} with {@code s = Sign(z)} and
@@ -61,7 +61,7 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
 
   private static List<OpNode> rewrite(Graph g, OpNode conv) {
     ConstTensor w = g.constant(conv.input(1));
-    if (w == null || w.type() != DataType.FLOAT32 || w.rank() != 4
+    if (w == null || w.type() != ElementType.FLOAT32 || w.rank() != 4
         || Conv2dAttrs.of(conv).group() != 1) {
       return null;
     }
@@ -222,7 +222,7 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
   private static int scalarSide(Graph g, OpNode n) {
     for (int side = 0; side < 2; side++) {
       ConstTensor k = g.constant(n.input(side));
-      if (k != null && k.type() == DataType.FLOAT32 && k.elementCount() == 1
+      if (k != null && k.type() == ElementType.FLOAT32 && k.elementCount() == 1
           && !g.isConstant(n.input(1 - side))) {
         return side;
       }

@@ -16,7 +16,7 @@ import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Turns {@code Sign -> [MaxPool] -> [zero Pad] -> Conv} and {@code Sign -> Gemm} with binary
@@ -160,7 +160,7 @@ public final class BinaryLoweringPass implements GraphPass {
   private static BitSource signForm(Graph g, Map<String, OpNode> producers, OpNode sign) {
     String v = sign.input(0);
     ValueType vt = g.typeOf(v);
-    if (vt == null || vt.type() != DataType.FLOAT32 || (vt.rank() != 4 && vt.rank() != 2)
+    if (vt == null || vt.type() != ElementType.FLOAT32 || (vt.rank() != 4 && vt.rank() != 2)
         || g.isConstant(v)) {
       return null;
     }
@@ -222,7 +222,7 @@ public final class BinaryLoweringPass implements GraphPass {
   private static OpNode lowerConv(Graph g, OpNode conv, Map<String, String> bitsOf,
       List<OpNode> inserted) {
     ConstTensor w = g.constant(conv.input(1));
-    if (w == null || w.type() != DataType.FLOAT32 || w.rank() != 4) {
+    if (w == null || w.type() != ElementType.FLOAT32 || w.rank() != 4) {
       return null;
     }
     int m = w.dim(0);
@@ -336,7 +336,7 @@ public final class BinaryLoweringPass implements GraphPass {
   private static OpNode lowerDense(Graph g, OpNode gemm, Map<String, String> bitsOf,
       List<OpNode> inserted) {
     ConstTensor b = g.constant(gemm.input(1));
-    if (b == null || b.type() != DataType.FLOAT32 || b.rank() != 2
+    if (b == null || b.type() != ElementType.FLOAT32 || b.rank() != 2
         || GemmAttrs.of(gemm).transA() || g.isConstant(gemm.input(0))) {
       return null;
     }
@@ -360,7 +360,7 @@ public final class BinaryLoweringPass implements GraphPass {
     float[] bias = new float[m];
     if (gemm.hasInput(2)) {
       ConstTensor c = g.constant(gemm.input(2));
-      if (c == null || c.type() != DataType.FLOAT32) {
+      if (c == null || c.type() != ElementType.FLOAT32) {
         return null;
       }
       float[] cv = GraphEdits.perChannel(g, gemm.input(2), m, 2);

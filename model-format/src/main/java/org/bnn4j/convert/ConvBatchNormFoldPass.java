@@ -7,7 +7,7 @@ import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.attrs.BatchNormAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Folds an inference BatchNormalization into the float Conv2d before it (the stem, 1x1
@@ -50,7 +50,7 @@ public final class ConvBatchNormFoldPass implements GraphPass {
     }
     ConstTensor w = g.constant(conv.input(1));
     ConstTensor b = conv.hasInput(2) ? g.constant(conv.input(2)) : null;
-    if (w == null || w.type() != DataType.FLOAT32 || w.dims().length != 4) {
+    if (w == null || w.type() != ElementType.FLOAT32 || w.dims().length != 4) {
       return false;
     }
     int m = w.dims()[0];

@@ -19,7 +19,7 @@ final class GraphEdits {
    */
   static float[] perChannel(Graph g, String name, int channels, int valueRank) {
     ConstTensor c = g.constant(name);
-    if (c == null || c.type() != org.bnn4j.format.proto.DataType.FLOAT32) {
+    if (c == null || c.type() != org.bnn4j.format.graph.ElementType.FLOAT32) {
       return null;
     }
     int[] d = c.dims();
@@ -47,7 +47,7 @@ final class GraphEdits {
   /** A float constant of exactly {@code n} elements, whatever its dims, else null. */
   static float[] vector(Graph g, String name, int n) {
     ConstTensor c = g.constant(name);
-    if (c == null || c.type() != org.bnn4j.format.proto.DataType.FLOAT32
+    if (c == null || c.type() != org.bnn4j.format.graph.ElementType.FLOAT32
         || c.elementCount() != n) {
       return null;
     }

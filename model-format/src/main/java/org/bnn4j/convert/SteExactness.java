@@ -7,7 +7,7 @@ import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.ClipAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Proves that a straight-through estimator {@code Add(Sub(s, F), F)}, with {@code s = Sign(x)}
@@ -110,7 +110,7 @@ public final class SteExactness {
     }
     ConstTensor c = g.constant(v);
     if (c != null) {
-      return c.type() == DataType.FLOAT32 && c.elementCount() > 0;
+      return c.type() == ElementType.FLOAT32 && c.elementCount() > 0;
     }
     OpNode p = producers.get(v);
     if (p == null || checked.size() > 10_000 || depth > MAX_DEPTH) {

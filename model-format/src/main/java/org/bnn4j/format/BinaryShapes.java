@@ -12,7 +12,7 @@ import org.bnn4j.format.graph.attrs.BinarizeAttrs;
 import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Output types of the binary ops, with every input checked against the contract in
@@ -35,7 +35,7 @@ final class BinaryShapes {
     return new ModelFormatException(n.where() + ": " + what);
   }
 
-  private static ValueType value(Graph g, OpNode n, int i, DataType type) {
+  private static ValueType value(Graph g, OpNode n, int i, ElementType type) {
     if (!n.hasInput(i)) {
       throw bad(n, "input " + i + " is missing");
     }
@@ -49,7 +49,7 @@ final class BinaryShapes {
     return t;
   }
 
-  private static ConstTensor constant(Graph g, OpNode n, int i, DataType type, int[] dims) {
+  private static ConstTensor constant(Graph g, OpNode n, int i, ElementType type, int[] dims) {
     ConstTensor c = g.constant(n.input(i));
     if (c == null || c.type() != type) {
       throw bad(n, "input " + i + " '" + n.input(i) + "' must be a " + type + " constant");
@@ -62,18 +62,18 @@ final class BinaryShapes {
   }
 
   private static ValueType binarize(Graph g, OpNode n) {
-    ValueType x = value(g, n, 0, DataType.FLOAT32);
+    ValueType x = value(g, n, 0, ElementType.FLOAT32);
     if (x.rank() != 2 && x.rank() != 4) {
       throw bad(n, "input must be [N,C] or [N,C,H,W], found " + x);
     }
     int c = x.dim(1);
-    ConstTensor t = constant(g, n, 1, DataType.FLOAT32, null);
+    ConstTensor t = constant(g, n, 1, ElementType.FLOAT32, null);
     if (t.rank() != 1 || t.dim(0) < 1) {
       throw bad(n, "thresholds must be 1-D and non-empty, found " + Arrays.toString(t.dims()));
     }
     int cout = t.dim(0);
     if (n.hasInput(2)) {
-      ConstTensor s = constant(g, n, 2, DataType.INT64, new int[] {cout});
+      ConstTensor s = constant(g, n, 2, ElementType.INT64, new int[] {cout});
       for (long v : s.longs()) {
         if (v < 0 || v >= c) {
           throw bad(n, "source channel " + v + " is outside [0, " + c + ")");
@@ -112,35 +112,35 @@ final class BinaryShapes {
 
   private static void checkTransform(Graph g, OpNode n, int m, ValueType out, int[] tapDims) {
     if (!BinaryOutputAttrs.of(n).bits()) {
-      constant(g, n, 2, DataType.FLOAT32, new int[] {m});
-      constant(g, n, 3, DataType.FLOAT32, new int[] {m});
+      constant(g, n, 2, ElementType.FLOAT32, new int[] {m});
+      constant(g, n, 3, ElementType.FLOAT32, new int[] {m});
       if (n.hasInput(4)) {
-        ValueType r = value(g, n, 4, DataType.FLOAT32);
+        ValueType r = value(g, n, 4, ElementType.FLOAT32);
         if (!r.equals(out)) {
           throw bad(n, "residual '" + n.input(4) + "' is " + r + ", expected " + out);
         }
       }
       for (int i = 5; i <= 6; i++) {
         if (n.hasInput(i)) {
-          constant(g, n, i, DataType.FLOAT32, new int[] {m});
+          constant(g, n, i, ElementType.FLOAT32, new int[] {m});
         }
       }
       if (n.hasInput(7)) {
-        constant(g, n, 7, DataType.FLOAT32, tapDims);
+        constant(g, n, 7, ElementType.FLOAT32, tapDims);
       }
       if (n.inputs().size() > 8) {
         throw bad(n, "has " + n.inputs().size() + " inputs, at most 8 with float output");
       }
     } else {
-      constant(g, n, 2, DataType.INT64, new int[] {m});
-      ConstTensor flip = constant(g, n, 3, DataType.INT64, new int[] {m});
+      constant(g, n, 2, ElementType.INT64, new int[] {m});
+      ConstTensor flip = constant(g, n, 3, ElementType.INT64, new int[] {m});
       for (long f : flip.longs()) {
         if (f != 0 && f != 1) {
           throw bad(n, "flip values must be 0 or 1, found " + f);
         }
       }
       if (n.hasInput(4)) {
-        constant(g, n, 4, DataType.FLOAT32, tapDims);
+        constant(g, n, 4, ElementType.FLOAT32, tapDims);
       }
       if (n.inputs().size() > 5) {
         throw bad(n, "has " + n.inputs().size() + " inputs, at most 5 with bits output");
@@ -149,11 +149,11 @@ final class BinaryShapes {
   }
 
   private static ValueType conv(Graph g, OpNode n) {
-    ValueType x = value(g, n, 0, DataType.BITS);
+    ValueType x = value(g, n, 0, ElementType.BITS);
     if (x.rank() != 4) {
       throw bad(n, "input must be bits [N,C,H,W], found " + x);
     }
-    ConstTensor w = constant(g, n, 1, DataType.BITS, null);
+    ConstTensor w = constant(g, n, 1, ElementType.BITS, null);
     if (w.rank() != 4) {
       throw bad(n, "weights must be bits [M,kH,kW,C/group], found " + Arrays.toString(w.dims()));
     }
@@ -178,11 +178,11 @@ final class BinaryShapes {
   }
 
   private static ValueType dense(Graph g, OpNode n) {
-    ValueType x = value(g, n, 0, DataType.BITS);
+    ValueType x = value(g, n, 0, ElementType.BITS);
     if (x.rank() != 2) {
       throw bad(n, "input must be bits [N,K], found " + x);
     }
-    ConstTensor w = constant(g, n, 1, DataType.BITS, null);
+    ConstTensor w = constant(g, n, 1, ElementType.BITS, null);
     if (w.rank() != 2 || w.dim(1) != x.dim(1)) {
       throw bad(n, "weights " + Arrays.toString(w.dims()) + " do not match input " + x);
     }
@@ -194,7 +194,7 @@ final class BinaryShapes {
   }
 
   private static ValueType bitMaxPool(Graph g, OpNode n) {
-    ValueType x = value(g, n, 0, DataType.BITS);
+    ValueType x = value(g, n, 0, ElementType.BITS);
     if (x.rank() != 4) {
       throw bad(n, "input must be bits [N,C,H,W], found " + x);
     }

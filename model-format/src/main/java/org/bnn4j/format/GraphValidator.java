@@ -12,7 +12,7 @@ import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.ValueType;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Checks a whole graph before the engine runs it: sizes against the {@link Limits}, that values
@@ -77,7 +77,7 @@ public final class GraphValidator {
         }
         continue;
       }
-      if (t.type() != DataType.FLOAT32 && t.type() != DataType.BITS) {
+      if (t.type() != ElementType.FLOAT32 && t.type() != ElementType.BITS) {
         throw new ModelFormatException("value '" + name + "' has type " + t.type()
             + ", expected FLOAT32 or BITS");
       }
@@ -94,7 +94,7 @@ public final class GraphValidator {
       if (t == null) {
         throw new ModelFormatException("graph input '" + name + "' has no type");
       }
-      if (t.type() != DataType.FLOAT32) {
+      if (t.type() != ElementType.FLOAT32) {
         throw new ModelFormatException("graph input '" + name + "' is " + t
             + ", expected float");
       }
@@ -188,7 +188,7 @@ public final class GraphValidator {
             + " neither a graph input nor a constant");
       }
       ValueType t = g.typeOf(name);
-      if (t == null || (t.type() != DataType.FLOAT32 && t.type() != DataType.BITS)) {
+      if (t == null || (t.type() != ElementType.FLOAT32 && t.type() != ElementType.BITS)) {
         throw new ModelFormatException("graph output '" + name + "' is " + t
             + ", expected float or bits");
       }

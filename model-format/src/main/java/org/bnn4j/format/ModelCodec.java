@@ -14,6 +14,7 @@ import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.proto.Attribute;
+import org.bnn4j.format.graph.ElementType;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.format.proto.Floats;
 import org.bnn4j.format.proto.Ints;
@@ -112,7 +113,8 @@ public final class ModelCodec {
           + ", expected FLOAT32 or BITS");
     }
     int[] dims = checkedDims("value '" + v.getName() + "'", v.getDimsList(), limits);
-    ValueType t = new ValueType(v.getType(), dims);
+    ValueType t = new ValueType(v.getType() == DataType.BITS ? ElementType.BITS
+        : ElementType.FLOAT32, dims);
     ValueType old = g.types().put(v.getName(), t);
     if (old != null && !old.equals(t)) {
       throw new ModelFormatException("value '" + v.getName() + "' is declared as " + old
@@ -248,7 +250,7 @@ public final class ModelCodec {
   }
 
   private static ValueInfo valueInfo(String name, ValueType t) {
-    ValueInfo.Builder b = ValueInfo.newBuilder().setName(name).setType(t.type());
+    ValueInfo.Builder b = ValueInfo.newBuilder().setName(name).setType(fileType(t.type()));
     for (int d : t.dims()) {
       b.addDims(d);
     }
@@ -256,16 +258,25 @@ public final class ModelCodec {
   }
 
   static Tensor encodeTensor(String name, ConstTensor c) {
-    Tensor.Builder b = Tensor.newBuilder().setName(name).setType(c.type());
+    Tensor.Builder b = Tensor.newBuilder().setName(name).setType(fileType(c.type()));
     for (int d : c.dims()) {
       b.addDims(d);
     }
     ByteBuffer buf = ByteBuffer.allocate((int) c.storageBytes()).order(ByteOrder.LITTLE_ENDIAN);
-    if (c.type() == DataType.FLOAT32) {
+    if (c.type() == ElementType.FLOAT32) {
       buf.asFloatBuffer().put(c.floats());
     } else {
       buf.asLongBuffer().put(c.longs());
     }
     return b.setData(ByteString.copyFrom(buf.array())).build();
+  }
+
+  /** The file format's name for a graph element type (the same names, see ElementType). */
+  private static DataType fileType(ElementType t) {
+    return switch (t) {
+      case FLOAT32 -> DataType.FLOAT32;
+      case BITS -> DataType.BITS;
+      case INT64 -> DataType.INT64;
+    };
   }
 }

@@ -22,7 +22,7 @@ import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.graph.attrs.ReshapeAttrs;
 import org.bnn4j.format.graph.attrs.SliceAttrs;
 import org.bnn4j.format.graph.attrs.TransposeAttrs;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * Static output types of engine ops, from the types of their inputs and their attributes, exactly
@@ -458,7 +458,7 @@ public final class ShapeInference {
     attrs(n);
     inputCount(n, 1, 1);
     ValueType x = in(g, n, 0);
-    if (x.type() != DataType.FLOAT32 && x.type() != DataType.BITS) {
+    if (x.type() != ElementType.FLOAT32 && x.type() != ElementType.BITS) {
       throw new ModelFormatException(n.where() + ": input '" + n.input(0) + "' is " + x
           + ", expected float or bits");
     }
@@ -508,7 +508,7 @@ public final class ShapeInference {
 
   private static ValueType floatIn(Graph g, OpNode n, int i, String role) {
     ValueType t = in(g, n, i);
-    if (t.type() != DataType.FLOAT32) {
+    if (t.type() != ElementType.FLOAT32) {
       throw new ModelFormatException(n.where() + ": " + role + " '" + n.input(i) + "' is " + t
           + ", expected float");
     }

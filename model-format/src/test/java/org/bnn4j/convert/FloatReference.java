@@ -6,7 +6,7 @@ import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 
 /**
  * A plain interpreter for the ops the pass tests use, written from the op contracts in {@code
@@ -65,7 +65,7 @@ final class FloatReference {
 
   private long[] longs(OpNode n, int i) {
     ConstTensor c = g.constant(n.input(i));
-    if (c == null || c.type() != DataType.INT64) {
+    if (c == null || c.type() != ElementType.INT64) {
       throw new AssertionError(n + ": input " + i + " is not an int64 constant");
     }
     return c.longs();

@@ -124,7 +124,7 @@ final class TestGraph {
     for (Map.Entry<String, ConstTensor> e : g.constants().entrySet()) {
       ConstTensor c = e.getValue();
       sb.append(e.getKey()).append(' ').append(c.valueType()).append(' ')
-          .append(c.type() == org.bnn4j.format.proto.DataType.FLOAT32
+          .append(c.type() == org.bnn4j.format.graph.ElementType.FLOAT32
               ? Arrays.toString(c.floats()) : Arrays.toString(c.longs()))
           .append('\n');
     }

@@ -16,7 +16,7 @@ import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
-import org.bnn4j.format.proto.DataType;
+import org.bnn4j.format.graph.ElementType;
 import org.junit.jupiter.api.Test;
 
 class GraphValidatorTest {
@@ -159,7 +159,7 @@ class GraphValidatorTest {
             }
           }
           case 4 -> g.types().put(names.get(rnd.nextInt(4)),
-              new ValueType(rnd.nextBoolean() ? DataType.FLOAT32 : DataType.BITS,
+              new ValueType(rnd.nextBoolean() ? ElementType.FLOAT32 : ElementType.BITS,
                   shapes[rnd.nextInt(shapes.length)]));
           case 5 -> {
             int[] s = shapes[rnd.nextInt(shapes.length)];

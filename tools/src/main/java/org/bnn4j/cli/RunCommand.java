@@ -59,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
       Map<String, Tensor> feed = new LinkedHashMap<>();
       for (int i = 0; i < inputs.size(); i++) {
         ConstTensor t = OnnxTensors.readTensorProtoFile(inputs.get(i), Limits.DEFAULT);
-        if (t.type() != org.bnn4j.format.proto.DataType.FLOAT32) {
+        if (t.type() != org.bnn4j.format.graph.ElementType.FLOAT32) {
           throw new InvalidInputException("input '" + names.get(i) + "' from " + inputs.get(i)
               + " has type " + t.type() + ", expected float32");
         }

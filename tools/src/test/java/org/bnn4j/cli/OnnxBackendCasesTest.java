@@ -144,7 +144,7 @@ class OnnxBackendCasesTest {
     if (want.type() != got.type()) {
       return "element type " + got.type() + ", expected " + want.type();
     }
-    if (want.type() != org.bnn4j.format.proto.DataType.FLOAT32) {
+    if (want.type() != org.bnn4j.format.graph.ElementType.FLOAT32) {
       return java.util.Arrays.equals(want.longs(), got.longs()) ? null
           : "values " + java.util.Arrays.toString(got.longs()) + ", expected "
               + java.util.Arrays.toString(want.longs());

@@ -1,7 +1,6 @@
 package org.bnn4j.format.graph;
 
 import java.util.Arrays;
-import org.bnn4j.format.proto.DataType;
 
 /**
  * A constant tensor. FLOAT32 data lives in {@code floats}; INT64 data and BITS words live in
@@ -9,12 +8,12 @@ import org.bnn4j.format.proto.DataType;
  * {@code wordsPerRow(channels)} words (see the BIT CONVENTION in bnn4j_model.proto).
  */
 public final class ConstTensor {
-  private final DataType type;
+  private final ElementType type;
   private final int[] dims;
   private final float[] floats;
   private final long[] longs;
 
-  private ConstTensor(DataType type, int[] dims, float[] floats, long[] longs) {
+  private ConstTensor(ElementType type, int[] dims, float[] floats, long[] longs) {
     this.type = type;
     this.dims = dims.clone();
     this.floats = floats;
@@ -27,7 +26,7 @@ public final class ConstTensor {
           "float tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
               + data.length);
     }
-    return new ConstTensor(DataType.FLOAT32, dims, data, null);
+    return new ConstTensor(ElementType.FLOAT32, dims, data, null);
   }
 
   public static ConstTensor ofInt64(int[] dims, long[] data) {
@@ -36,7 +35,7 @@ public final class ConstTensor {
           "int64 tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
               + data.length);
     }
-    return new ConstTensor(DataType.INT64, dims, null, data);
+    return new ConstTensor(ElementType.INT64, dims, null, data);
   }
 
   public static ConstTensor ofBits(int[] dims, long[] words) {
@@ -48,7 +47,7 @@ public final class ConstTensor {
           "bit tensor " + Arrays.toString(dims) + " needs " + packedWordCount(dims)
               + " words, got " + words.length);
     }
-    return new ConstTensor(DataType.BITS, dims, null, words);
+    return new ConstTensor(ElementType.BITS, dims, null, words);
   }
 
   /** Words per row of {@code channels} bits. */
@@ -73,7 +72,7 @@ public final class ConstTensor {
     return n;
   }
 
-  public DataType type() {
+  public ElementType type() {
     return type;
   }
 
@@ -95,7 +94,7 @@ public final class ConstTensor {
 
   /** The float data, not copied: callers must not modify it. */
   public float[] floats() {
-    if (type != DataType.FLOAT32) {
+    if (type != ElementType.FLOAT32) {
       throw new IllegalStateException("not a float tensor: " + type);
     }
     return floats;
@@ -103,7 +102,7 @@ public final class ConstTensor {
 
   /** The int64 data or BITS words, not copied: callers must not modify it. */
   public long[] longs() {
-    if (type == DataType.FLOAT32) {
+    if (type == ElementType.FLOAT32) {
       throw new IllegalStateException("not an int64 or bits tensor");
     }
     return longs;
@@ -115,6 +114,6 @@ public final class ConstTensor {
 
   /** Bytes this tensor takes in a model file. */
   public long storageBytes() {
-    return type == DataType.FLOAT32 ? 4L * floats.length : 8L * longs.length;
+    return type == ElementType.FLOAT32 ? 4L * floats.length : 8L * longs.length;
   }
 }

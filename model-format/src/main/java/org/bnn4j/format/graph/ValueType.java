@@ -1,21 +1,20 @@
 package org.bnn4j.format.graph;
 
 import java.util.Arrays;
-import org.bnn4j.format.proto.DataType;
 
 /** The static type of a graph value: element type and logical dims. */
-public record ValueType(DataType type, int[] dims) {
+public record ValueType(ElementType type, int[] dims) {
 
   public ValueType {
     dims = dims.clone();
   }
 
   public static ValueType float32(int... dims) {
-    return new ValueType(DataType.FLOAT32, dims);
+    return new ValueType(ElementType.FLOAT32, dims);
   }
 
   public static ValueType bits(int... dims) {
-    return new ValueType(DataType.BITS, dims);
+    return new ValueType(ElementType.BITS, dims);
   }
 
   @Override
@@ -52,7 +51,7 @@ public record ValueType(DataType type, int[] dims) {
 
   @Override
   public String toString() {
-    return (type == DataType.BITS ? "bits" : type == DataType.INT64 ? "int64" : "float")
+    return (type == ElementType.BITS ? "bits" : type == ElementType.INT64 ? "int64" : "float")
         + Arrays.toString(dims);
   }
 }

@@ -258,7 +258,7 @@ public final class OnnxImporter {
       }
       Value c = im.constant(r);
       ValueType t = g.typeOf(r);
-      if (t.type() != org.bnn4j.format.proto.DataType.FLOAT32
+      if (t.type() != org.bnn4j.format.graph.ElementType.FLOAT32
           || (c != null && c.onnxType() != FLOAT)) {
         throw new UnsupportedModelException("unsupported: graph output '" + o + "' is a "
             + (c != null ? c.typeName() : t.type()) + " tensor; bnn4j outputs float32");

@@ -46,7 +46,7 @@ class OnnxTensorsTest {
     TensorProto l = TensorProto.newBuilder().setName("l").setDataType(DataType.INT64_VALUE)
         .addDims(3).addInt64Data(-1).addInt64Data(Long.MAX_VALUE).addInt64Data(7).build();
     ConstTensor lc = OnnxTensors.toConstTensor(l, L);
-    assertEquals(org.bnn4j.format.proto.DataType.INT64, lc.type());
+    assertEquals(org.bnn4j.format.graph.ElementType.INT64, lc.type());
     assertArrayEquals(new long[] {-1, Long.MAX_VALUE, 7}, lc.longs());
 
     ByteBuffer raw = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
