@@ -34,16 +34,31 @@ public record Conv2dAttrs(int[] strides, int[] pads, int[] dilations, int group)
    * @throws ModelFormatException when one is malformed
    */
   public static Conv2dAttrs of(OpNode node) {
-    int[] strides = Check.positive(node, STRIDES,
-        node.getInts(STRIDES, 2, Check.filled(2, DEFAULT_STRIDE)));
-    int[] pads = Check.nonNegative(node, PADS, node.getInts(PADS, 4, Check.filled(4, DEFAULT_PAD)));
-    int[] dilations = Check.positive(node, DILATIONS,
-        node.getInts(DILATIONS, 2, Check.filled(2, DEFAULT_DILATION)));
+    int[] strides = strides(node);
+    int[] pads = pads(node);
+    int[] dilations = dilations(node);
     int group = node.getInt(GROUP, DEFAULT_GROUP);
     if (group < 1) {
       throw new ModelFormatException(node.where() + ": group is " + group + ", expected >= 1");
     }
     return new Conv2dAttrs(strides, pads, dilations, group);
+  }
+
+  /** The node's strides, defaulted and checked positive; pools read them the same way. */
+  static int[] strides(OpNode node) {
+    return Check.positive(node, STRIDES, node.getInts(STRIDES, 2, Check.filled(2,
+        DEFAULT_STRIDE)));
+  }
+
+  /** The node's pads, defaulted and checked non-negative. */
+  static int[] pads(OpNode node) {
+    return Check.nonNegative(node, PADS, node.getInts(PADS, 4, Check.filled(4, DEFAULT_PAD)));
+  }
+
+  /** The node's dilations, defaulted and checked positive. */
+  static int[] dilations(OpNode node) {
+    return Check.positive(node, DILATIONS, node.getInts(DILATIONS, 2, Check.filled(2,
+        DEFAULT_DILATION)));
   }
 
   @Override

@@ -29,12 +29,9 @@ public record PoolAttrs(int[] kernel, int[] strides, int[] pads, int[] dilations
    */
   public static PoolAttrs of(OpNode node) {
     int[] kernel = Check.positive(node, KERNEL, node.getInts(KERNEL, 2, null));
-    int[] strides = Check.positive(node, Conv2dAttrs.STRIDES,
-        node.getInts(Conv2dAttrs.STRIDES, 2, Check.filled(2, Conv2dAttrs.DEFAULT_STRIDE)));
-    int[] pads = Check.nonNegative(node, Conv2dAttrs.PADS,
-        node.getInts(Conv2dAttrs.PADS, 4, Check.filled(4, Conv2dAttrs.DEFAULT_PAD)));
-    int[] dilations = Check.positive(node, Conv2dAttrs.DILATIONS,
-        node.getInts(Conv2dAttrs.DILATIONS, 2, Check.filled(2, Conv2dAttrs.DEFAULT_DILATION)));
+    int[] strides = Conv2dAttrs.strides(node);
+    int[] pads = Conv2dAttrs.pads(node);
+    int[] dilations = Conv2dAttrs.dilations(node);
     boolean ceil = Check.flag(node, CEIL_MODE);
     boolean countPad = Check.flag(node, COUNT_INCLUDE_PAD);
     return new PoolAttrs(kernel, strides, pads, dilations, ceil, countPad);
