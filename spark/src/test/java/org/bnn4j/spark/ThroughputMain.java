@@ -13,11 +13,13 @@ import org.bnn4j.Tensor;
 /**
  * Images per second per core: the plain API loop (read, decode, run on one session, one
  * thread) against the Spark classifier on local[1] and local[N], in one JVM, on the same
- * folder of images, each timed after a warm-up pass. Not a test; run by hand:
+ * folder of images, each timed after a warm-up pass. Not a test; run by hand from {@code spark/}
+ * (it reads the bundled model at {@code ../tools/src/main/resources/models/}), with the JVM
+ * flags the {@code bnn4j-spark} launcher passes:
  *
  * <pre>
- * java $SPARK_JVM_ARGS -cp spark/target/bnn4j-spark.jar:spark/target/test-classes:$(cat
- *     spark/target/spark-classpath.txt) org.bnn4j.spark.ThroughputMain FOLDER [ROUNDS]
+ * cd spark &amp;&amp; java $SPARK_JVM_ARGS -cp target/bnn4j-spark.jar:target/test-classes:$(cat
+ *     target/spark-classpath.txt) org.bnn4j.spark.ThroughputMain FOLDER [ROUNDS]
  * </pre>
  */
 public final class ThroughputMain {
