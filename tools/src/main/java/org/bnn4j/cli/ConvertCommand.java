@@ -66,34 +66,18 @@ final class ConvertCommand implements Callable<Integer> {
       description = "Factor taking raw pixels to the range mean and std refer to (default 1/255).")
   Float pixelScale;
 
-  /** The colour modes a user can ask for (the stored one can also be UNSPECIFIED). */
-  enum Color {
-    GRAYSCALE(GraphMetadata.ColorMode.GRAYSCALE),
-    RGB(GraphMetadata.ColorMode.RGB),
-    BGR(GraphMetadata.ColorMode.BGR);
-
-    final GraphMetadata.ColorMode mode;
-
-    Color(GraphMetadata.ColorMode mode) {
-      this.mode = mode;
-    }
-  }
+  /**
+   * The colour modes a user can ask for: the stored ones but UNSPECIFIED, under the same names
+   * (as {@link Background} and {@link Fit}), so that {@link #stored} maps them by name.
+   */
+  enum Color { GRAYSCALE, RGB, BGR }
 
   @Option(names = "--color", paramLabel = "MODE",
       description = "Colour mode of image input 0: ${COMPLETION-CANDIDATES}.")
   Color color;
 
   /** The backgrounds a user can name. */
-  enum Background {
-    DARK(GraphMetadata.Background.DARK),
-    LIGHT(GraphMetadata.Background.LIGHT);
-
-    final GraphMetadata.Background value;
-
-    Background(GraphMetadata.Background value) {
-      this.value = value;
-    }
-  }
+  enum Background { DARK, LIGHT }
 
   @Option(names = "--background", paramLabel = "BG",
       description = "Background of the images the model was trained on (MNIST: dark): ${"
@@ -102,17 +86,7 @@ final class ConvertCommand implements Callable<Integer> {
   Background background;
 
   /** The fits a user can name. */
-  enum Fit {
-    STRETCH(GraphMetadata.Fit.STRETCH),
-    PAD(GraphMetadata.Fit.PAD),
-    MNIST(GraphMetadata.Fit.MNIST);
-
-    final GraphMetadata.Fit value;
-
-    Fit(GraphMetadata.Fit value) {
-      this.value = value;
-    }
-  }
+  enum Fit { STRETCH, PAD, MNIST }
 
   @Option(names = "--fit", paramLabel = "FIT",
       description = "How an image is brought to the input size: stretch (bilinear resize, the"
@@ -198,7 +172,7 @@ final class ConvertCommand implements Callable<Integer> {
         throw new Bnn4jCli.CliException("--color " + color + " needs an input of shape [N, "
             + want + ", H, W]; this model's input 0 has shape " + shape);
       }
-      newColor = color.mode;
+      newColor = stored(GraphMetadata.ColorMode.class, color);
     }
     GraphMetadata.Fit newFit = in.fit();
     if (fit != null) {
@@ -206,11 +180,17 @@ final class ConvertCommand implements Callable<Integer> {
         throw new Bnn4jCli.CliException("--fit needs an image input of shape [N, C, H, W];"
             + " this model's input 0 has shape " + shape);
       }
-      newFit = fit.value;
+      newFit = stored(GraphMetadata.Fit.class, fit);
     }
     return new InputSpec(in.name(), shape, GraphMetadata.Layout.NCHW, newColor, newMean, newStd,
         pixelScale != null ? pixelScale : in.pixelScale(),
-        background != null ? background.value : in.background(), newFit);
+        background != null ? stored(GraphMetadata.Background.class, background)
+            : in.background(), newFit);
+  }
+
+  /** The stored value a user's choice names. */
+  private static <E extends Enum<E>> E stored(Class<E> type, Enum<?> choice) {
+    return Enum.valueOf(type, choice.name());
   }
 
   private static List<Float> boxed(float[] values) {

@@ -82,12 +82,8 @@ final class ConstantFolding {
       throw w.malformed("operands are " + a.typeName() + " and " + b.typeName()
           + ", expected one type");
     }
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw w.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    int n = checkedCount(w, out, limits);
+    int[] out = broadcastDims(w, a, b, limits);
+    int n = (int) NodeContext.count(out);
     int[] sa = broadcastStrides(a.dims(), out);
     int[] sb = broadcastStrides(b.dims(), out);
     int[] idx = new int[out.length];
@@ -161,6 +157,20 @@ final class ConstantFolding {
       }
     }
     return Value.longs(out, r, a.onnxType());
+  }
+
+  /**
+   * The dims {@code a} and {@code b} broadcast to (numpy rules), refused when they do not
+   * broadcast or when the result would be over the limits, before a caller allocates it.
+   */
+  static int[] broadcastDims(Where w, Value a, Value b, Limits limits) {
+    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
+    if (out == null) {
+      throw w.malformed("shapes " + Arrays.toString(a.dims()) + " and "
+          + Arrays.toString(b.dims()) + " do not broadcast");
+    }
+    checkedCount(w, out, limits);
+    return out;
   }
 
   /** Neg, Abs, Sign or Relu. */

@@ -88,27 +88,27 @@ final class MathTranslators {
   private static Value broadcast(NodeContext c, Value a, Value b, FloatOp op) {
     // Index maps through the existing broadcast arithmetic: fold a + 0*b and b + 0*a would not
     // be exact for infinities, so walk the output index directly.
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw c.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    long n = c.limits().checkedElementCount(c.op + " node '" + c.name + "'",
-        Arrays.stream(out).asLongStream().toArray());
+    int[] out = ConstantFolding.broadcastDims(c.where, a, b, c.limits());
+    int n = (int) NodeContext.count(out);
     float[] x = a.floats();
     float[] y = b.floats();
-    float[] r = new float[(int) n];
+    float[] r = new float[n];
     int[] idx = new int[out.length];
     for (int i = 0; i < n; i++) {
       r[i] = op.apply(x[flatIndex(idx, a.dims(), out)], y[flatIndex(idx, b.dims(), out)]);
-      for (int d = out.length - 1; d >= 0; d--) {
-        if (++idx[d] < out[d]) {
-          break;
-        }
-        idx[d] = 0;
-      }
+      nextIndex(idx, out);
     }
     return Value.floats(out, r);
+  }
+
+  /** Steps the row-major index {@code idx} over {@code dims} to the next element. */
+  private static void nextIndex(int[] idx, int[] dims) {
+    for (int d = dims.length - 1; d >= 0; d--) {
+      if (++idx[d] < dims[d]) {
+        return;
+      }
+      idx[d] = 0;
+    }
   }
 
   /** Row-major index into {@code dims} (right-aligned, broadcast) of output index idx. */
@@ -362,14 +362,9 @@ final class MathTranslators {
     if (a.isFloat() != b.isFloat()) {
       throw c.malformed("operands are " + a.typeName() + " and " + b.typeName());
     }
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw c.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    long n = c.limits().checkedElementCount(c.op + " node '" + c.name + "'",
-        Arrays.stream(out).asLongStream().toArray());
-    long[] r = new long[(int) n];
+    int[] out = ConstantFolding.broadcastDims(c.where, a, b, c.limits());
+    int n = (int) NodeContext.count(out);
+    long[] r = new long[n];
     int[] idx = new int[out.length];
     for (int i = 0; i < n; i++) {
       int ia = flatIndex(idx, a.dims(), out);
@@ -392,12 +387,7 @@ final class MathTranslators {
         default -> cmp >= 0;
       };
       r[i] = t ? 1 : 0;
-      for (int d = out.length - 1; d >= 0; d--) {
-        if (++idx[d] < out[d]) {
-          break;
-        }
-        idx[d] = 0;
-      }
+      nextIndex(idx, out);
     }
     return Value.longs(out, r, DataType.BOOL_VALUE);
   }
