@@ -2,62 +2,53 @@ package org.bnn4j;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bnn4j.format.graph.GraphMetadata;
 
-/** Turns the file's protobuf metadata into the plain API types, once per loaded model. */
+/** Turns the graph's stored metadata into the plain API types, once per loaded model. */
 final class MetadataMapping {
   private MetadataMapping() {}
 
-  static ModelMetadata toPlain(org.bnn4j.format.proto.ModelMetadata m) {
+  static ModelMetadata toPlain(GraphMetadata m) {
     List<InputSpec> inputs = new ArrayList<>();
-    for (org.bnn4j.format.proto.InputSpec s : m.getInputsList()) {
+    for (GraphMetadata.InputSpec s : m.inputs()) {
       inputs.add(toPlain(s));
     }
-    return new ModelMetadata(m.getName(), m.getProducer(), m.getLabelsList(), inputs,
-        m.getNotesMap());
+    return new ModelMetadata(m.name(), m.producer(), m.labels(), inputs, m.notes());
   }
 
-  static InputSpec toPlain(org.bnn4j.format.proto.InputSpec s) {
+  /** Resolves what the file leaves unset: an unset fit is STRETCH, an unset scale 1/255. */
+  static InputSpec toPlain(GraphMetadata.InputSpec s) {
     List<Integer> shape = new ArrayList<>();
-    for (long d : s.getShapeList()) {
+    for (long d : s.shape()) {
       if (d < 0 || d > Integer.MAX_VALUE) {
-        throw new ModelFormatException("input spec '" + s.getName() + "' has shape "
-            + s.getShapeList() + ", expected dims in 0.." + Integer.MAX_VALUE);
+        throw new ModelFormatException("input spec '" + s.name() + "' has shape "
+            + s.shape() + ", expected dims in 0.." + Integer.MAX_VALUE);
       }
       shape.add((int) d);
     }
-    InputSpec.Layout layout = switch (s.getLayout()) {
+    InputSpec.Layout layout = switch (s.layout()) {
       case NCHW -> InputSpec.Layout.NCHW;
       case NC -> InputSpec.Layout.NC;
-      case LAYOUT_UNSPECIFIED -> InputSpec.Layout.UNSPECIFIED;
-      default -> throw unknown(s, "layout", s.getLayoutValue());
+      case UNSPECIFIED -> InputSpec.Layout.UNSPECIFIED;
     };
-    InputSpec.ColorMode color = switch (s.getColorMode()) {
+    InputSpec.ColorMode color = switch (s.colorMode()) {
       case GRAYSCALE -> InputSpec.ColorMode.GRAYSCALE;
       case RGB -> InputSpec.ColorMode.RGB;
       case BGR -> InputSpec.ColorMode.BGR;
-      case COLOR_UNSPECIFIED -> InputSpec.ColorMode.UNSPECIFIED;
-      default -> throw unknown(s, "color_mode", s.getColorModeValue());
+      case UNSPECIFIED -> InputSpec.ColorMode.UNSPECIFIED;
     };
-    InputSpec.Background background = switch (s.getBackground()) {
+    InputSpec.Background background = switch (s.background()) {
       case DARK -> InputSpec.Background.DARK;
       case LIGHT -> InputSpec.Background.LIGHT;
-      case BACKGROUND_UNSPECIFIED -> InputSpec.Background.UNSPECIFIED;
-      default -> throw unknown(s, "background", s.getBackgroundValue());
+      case UNSPECIFIED -> InputSpec.Background.UNSPECIFIED;
     };
-    InputSpec.Fit fit = switch (s.getFit()) {
+    InputSpec.Fit fit = switch (s.fit()) {
       case PAD -> InputSpec.Fit.PAD;
       case MNIST -> InputSpec.Fit.MNIST;
-      case STRETCH, FIT_UNSPECIFIED -> InputSpec.Fit.STRETCH;
-      default -> throw unknown(s, "fit", s.getFitValue());
+      case STRETCH, UNSPECIFIED -> InputSpec.Fit.STRETCH;
     };
-    float scale = s.getPixelScale() == 0f ? 1f / 255f : s.getPixelScale();
-    return new InputSpec(s.getName(), shape, layout, color, s.getMeanList(), s.getStdList(),
-        scale, background, fit);
-  }
-
-  private static ModelFormatException unknown(org.bnn4j.format.proto.InputSpec s, String field,
-      int value) {
-    return new ModelFormatException("input spec '" + s.getName() + "' has " + field + " " + value
-        + ", which this version of bnn4j does not know");
+    float scale = s.pixelScale() == 0f ? 1f / 255f : s.pixelScale();
+    return new InputSpec(s.name(), shape, layout, color, s.mean(), s.std(), scale, background,
+        fit);
   }
 }

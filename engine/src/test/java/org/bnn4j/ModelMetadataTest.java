@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.junit.jupiter.api.Test;
 
 /** The file's metadata reaches the API as plain values, through a real .bnn round trip. */
@@ -15,16 +16,11 @@ class ModelMetadataTest {
   @Test
   void storedSpecBecomesAPlainRecord() {
     Graph g = SessionTest.scaleRelu();
-    g.setMetadata(org.bnn4j.format.proto.ModelMetadata.newBuilder().setName("digits")
-        .setProducer("test").addLabels("zero").addLabels("one").putNotes("k", "v")
-        .addInputs(org.bnn4j.format.proto.InputSpec.newBuilder().setName("x").addShape(1)
-            .addShape(3).addShape(2).addShape(2)
-            .setLayout(org.bnn4j.format.proto.InputSpec.Layout.NCHW)
-            .setColorMode(org.bnn4j.format.proto.InputSpec.ColorMode.BGR)
-            .addMean(0.5f).addStd(0.25f)
-            .setBackground(org.bnn4j.format.proto.InputSpec.Background.DARK)
-            .setFit(org.bnn4j.format.proto.InputSpec.Fit.MNIST))
-        .build());
+    g.setMetadata(new GraphMetadata("digits", "test", "", 0,
+        List.of(new GraphMetadata.InputSpec("x", List.of(1L, 3L, 2L, 2L),
+            GraphMetadata.Layout.NCHW, GraphMetadata.ColorMode.BGR, List.of(0.5f),
+            List.of(0.25f), 0f, GraphMetadata.Background.DARK, GraphMetadata.Fit.MNIST)),
+        List.of("zero", "one"), Map.of("k", "v")));
     try (Model m = Model.load(ModelCodec.encode(g))) {
       ModelMetadata meta = m.metadata();
       assertEquals("digits", meta.name());

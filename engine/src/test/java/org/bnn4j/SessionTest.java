@@ -19,8 +19,8 @@ import java.util.concurrent.Future;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.OpType;
-import org.bnn4j.format.proto.ModelMetadata;
 import org.bnn4j.runtime.GraphBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +36,7 @@ class SessionTest {
         .node(OpType.ADD, "a", List.of("m", "b"))
         .node(OpType.RELU, "y", List.of("a"))
         .output("y").build();
-    g.setMetadata(ModelMetadata.newBuilder().setName("scale-relu").build());
+    g.setMetadata(new GraphMetadata("scale-relu", "", "", 0, List.of(), List.of(), Map.of()));
     return g;
   }
 

@@ -61,6 +61,50 @@ public record Window2d(
     return outputSize(w, padLeft, padRight, extentW(), strideW, ceilMode);
   }
 
+  // The taps of one output position that read inside the input, for loops that skip padding:
+  // kernel rows [firstTapY(oy), endTapY(oy, h)) and columns [firstTapX(ox), endTapX(ox, w)),
+  // visited in the same order as a loop over the whole kernel that skips the padded taps.
+
+  /** Input row that kernel row {@code ky} reads for output row {@code oy} (below 0: padding). */
+  public int inputY(int oy, int ky) {
+    return oy * strideH - padTop + ky * dilationH;
+  }
+
+  /** Input column that kernel column {@code kx} reads for output column {@code ox}. */
+  public int inputX(int ox, int kx) {
+    return ox * strideW - padLeft + kx * dilationW;
+  }
+
+  /** The first kernel row whose input row for output row {@code oy} is not above the input. */
+  public int firstTapY(int oy) {
+    return firstTap(oy * strideH - padTop, dilationH);
+  }
+
+  /** One past the last kernel row whose input row for {@code oy} is inside height {@code h}. */
+  public int endTapY(int oy, int h) {
+    return endTap(oy * strideH - padTop, dilationH, kernelH, h);
+  }
+
+  /** The first kernel column whose input column for output column {@code ox} is inside. */
+  public int firstTapX(int ox) {
+    return firstTap(ox * strideW - padLeft, dilationW);
+  }
+
+  /** One past the last kernel column whose input column for {@code ox} is inside {@code w}. */
+  public int endTapX(int ox, int w) {
+    return endTap(ox * strideW - padLeft, dilationW, kernelW, w);
+  }
+
+  /** Smallest k >= 0 with {@code start + k * dilation >= 0}. */
+  private static int firstTap(int start, int dilation) {
+    return start >= 0 ? 0 : Math.ceilDiv(-start, dilation);
+  }
+
+  /** Smallest k, at most {@code kernel}, with {@code start + k * dilation >= size}. */
+  private static int endTap(int start, int dilation, int kernel, int size) {
+    return Math.max(0, Math.min(kernel, Math.ceilDiv(size - start, dilation)));
+  }
+
   /**
    * Output size along one axis. Floor mode: {@code (in + padBegin + padEnd - extent) / stride +
    * 1}. Ceil mode rounds the division up, then drops a last window that would start in the end

@@ -66,25 +66,17 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
       return null;
     }
     Map<String, OpNode> producers = g.producers();
-    OpNode mul = producers.get(conv.input(0));
-    if (mul == null || mul.op() != OpType.MUL) {
+    ScalarOperand mul = scalarOperand(g, producers.get(conv.input(0)), OpType.MUL);
+    if (mul == null) {
       return null;
     }
-    int aSide = scalarSide(g, mul);
-    if (aSide < 0) {
+    ScalarOperand add = scalarOperand(g, producers.get(mul.other()), OpType.ADD);
+    if (add == null) {
       return null;
     }
-    float a = g.constant(mul.input(aSide)).floats()[0];
-    OpNode add = producers.get(mul.input(1 - aSide));
-    if (add == null || add.op() != OpType.ADD) {
-      return null;
-    }
-    int bSide = scalarSide(g, add);
-    if (bSide < 0) {
-      return null;
-    }
-    float b = g.constant(add.input(bSide)).floats()[0];
-    String s = add.input(1 - bSide);
+    float a = mul.scalar();
+    float b = add.scalar();
+    String s = add.other();
     OpNode sign = producers.get(s);
     if (sign == null || (sign.op() != OpType.SIGN && sign.op() != OpType.BIPOLAR_SIGN)
         || !(a != 0f) || !Float.isFinite(a) || !Float.isFinite(b)) {
@@ -183,23 +175,17 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
 
     String base = conv.name();
     List<OpNode> out = new ArrayList<>();
-    String dot = g.freshName(base + "_dot");
-    OpNode dotConv = new OpNode(g.freshName(base + "_dot"), OpType.CONV2D,
-        List.of(s, GraphEdits.addConst(g, base + "_signs", new int[] {m, c, kh, kw}, t)),
-        List.of(dot));
-    dotConv.attrs().putAll(conv.attrs());
-    g.types().put(dot, yt);
+    OpNode dotConv = convLike(g, conv, s, base + "_dot", base + "_signs",
+        new int[] {m, c, kh, kw}, t, yt);
+    String dot = dotConv.output(0);
     out.add(dotConv);
     String scaledDot = g.freshName(base + "_scaled_dot");
     out.add(node(g, base + "_scale_dot", OpType.MUL, dot,
         GraphEdits.addConst(g, base + "_dot_scale", new int[] {1, m, 1, 1}, scaleDot),
         scaledDot, yt));
-    String sum = g.freshName(base + "_window_sum");
-    OpNode sumConv = new OpNode(g.freshName(base + "_window_sum"), OpType.CONV2D,
-        List.of(s, GraphEdits.addConst(g, base + "_ones", new int[] {1, c, kh, kw}, ones)),
-        List.of(sum));
-    sumConv.attrs().putAll(conv.attrs());
-    g.types().put(sum, ValueType.float32(yt.dim(0), 1, oh, ow));
+    OpNode sumConv = convLike(g, conv, s, base + "_window_sum", base + "_ones",
+        new int[] {1, c, kh, kw}, ones, ValueType.float32(yt.dim(0), 1, oh, ow));
+    String sum = sumConv.output(0);
     out.add(sumConv);
     String scaledSum = g.freshName(base + "_scaled_sum");
     out.add(node(g, base + "_scale_sum", OpType.MUL, sum,
@@ -216,6 +202,35 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
       String outName, ValueType t) {
     g.types().put(outName, t);
     return new OpNode(g.freshName(name), op, List.of(in0, in1), List.of(outName));
+  }
+
+  /**
+   * A Conv2d with {@code conv}'s geometry over {@code in} with the given float weights, writing a
+   * new value of type {@code t} (the node and its output share the fresh name).
+   */
+  private static OpNode convLike(Graph g, OpNode conv, String in, String name, String weightsName,
+      int[] weightDims, float[] weights, ValueType t) {
+    String out = g.freshName(name);
+    OpNode n = new OpNode(g.freshName(name), OpType.CONV2D,
+        List.of(in, GraphEdits.addConst(g, weightsName, weightDims, weights)), List.of(out));
+    n.attrs().putAll(conv.attrs());
+    g.types().put(out, t);
+    return n;
+  }
+
+  /** A binary op with one scalar float constant operand: that scalar and the other operand. */
+  private record ScalarOperand(float scalar, String other) {}
+
+  /** {@code n} as a ScalarOperand when it is an {@code op} with one, else null. */
+  private static ScalarOperand scalarOperand(Graph g, OpNode n, OpType op) {
+    if (n == null || n.op() != op) {
+      return null;
+    }
+    int side = scalarSide(g, n);
+    if (side < 0) {
+      return null;
+    }
+    return new ScalarOperand(g.constant(n.input(side)).floats()[0], n.input(1 - side));
   }
 
   /** The input index of a one-element float constant of a binary op, or -1. */

@@ -12,7 +12,6 @@ import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
-import org.bnn4j.format.proto.ModelMetadata;
 
 /**
  * Squeezing, exactly: a binary channel that is the same for every input is removed from the layer
@@ -79,9 +78,7 @@ public final class SqueezePass implements GraphPass {
       log.add(name() + ": " + line + " (" + removed + " constant for every input)");
     }
     if (!notes.isEmpty()) {
-      ModelMetadata.Builder mb = g.metadata().toBuilder();
-      notes.forEach(mb::putNotes);
-      g.setMetadata(mb.build());
+      g.setMetadata(g.metadata().withNotes(notes));
       g.removeUnused();
     }
   }

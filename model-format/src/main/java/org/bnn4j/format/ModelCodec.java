@@ -3,6 +3,7 @@ package org.bnn4j.format;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,23 +11,27 @@ import java.util.Set;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
-import org.bnn4j.format.proto.Attribute;
 import org.bnn4j.format.graph.ElementType;
+import org.bnn4j.format.proto.Attribute;
 import org.bnn4j.format.proto.DataType;
 import org.bnn4j.format.proto.Floats;
+import org.bnn4j.format.proto.InputSpec;
 import org.bnn4j.format.proto.Ints;
 import org.bnn4j.format.proto.Model;
+import org.bnn4j.format.proto.ModelMetadata;
 import org.bnn4j.format.proto.Node;
 import org.bnn4j.format.proto.Tensor;
 import org.bnn4j.format.proto.ValueInfo;
 
 /**
- * Converts between the protobuf {@link Model} and the in-memory {@link Graph}. Decoding checks
- * every count and byte length against the limits before allocating, and leaves semantic checks
- * (types, order, attributes) to {@link GraphValidator}.
+ * Converts between the protobuf {@link Model} and the in-memory {@link Graph}, the only place
+ * where generated types of the file meet the graph's own (element types, metadata). Decoding
+ * checks every count and byte length against the limits before allocating, and leaves semantic
+ * checks (types, order, attributes) to {@link GraphValidator}.
  */
 public final class ModelCodec {
   private ModelCodec() {}
@@ -50,7 +55,7 @@ public final class ModelCodec {
           + " nodes, over the limit of " + limits.maxNodes() + " (maxNodes)");
     }
     Graph g = new Graph();
-    g.setMetadata(model.getMetadata());
+    g.setMetadata(decodeMetadata(model.getMetadata()));
     for (Tensor t : pg.getInitializersList()) {
       if (g.constants().containsKey(t.getName()) || t.getName().isEmpty()) {
         throw new ModelFormatException("initializer name '" + t.getName()
@@ -246,7 +251,7 @@ public final class ModelCodec {
       }
       pg.addNodes(nb);
     }
-    return Model.newBuilder().setMetadata(g.metadata()).setGraph(pg).build();
+    return Model.newBuilder().setMetadata(encodeMetadata(g.metadata())).setGraph(pg).build();
   }
 
   private static ValueInfo valueInfo(String name, ValueType t) {
@@ -278,5 +283,84 @@ public final class ModelCodec {
       case BITS -> DataType.BITS;
       case INT64 -> DataType.INT64;
     };
+  }
+
+  static GraphMetadata decodeMetadata(ModelMetadata m) {
+    List<GraphMetadata.InputSpec> inputs = new ArrayList<>();
+    for (InputSpec s : m.getInputsList()) {
+      inputs.add(new GraphMetadata.InputSpec(s.getName(), s.getShapeList(),
+          switch (s.getLayout()) {
+            case LAYOUT_UNSPECIFIED -> GraphMetadata.Layout.UNSPECIFIED;
+            case NCHW -> GraphMetadata.Layout.NCHW;
+            case NC -> GraphMetadata.Layout.NC;
+            case UNRECOGNIZED -> throw unknown(s, "layout", s.getLayoutValue());
+          },
+          switch (s.getColorMode()) {
+            case COLOR_UNSPECIFIED -> GraphMetadata.ColorMode.UNSPECIFIED;
+            case GRAYSCALE -> GraphMetadata.ColorMode.GRAYSCALE;
+            case RGB -> GraphMetadata.ColorMode.RGB;
+            case BGR -> GraphMetadata.ColorMode.BGR;
+            case UNRECOGNIZED -> throw unknown(s, "color_mode", s.getColorModeValue());
+          },
+          s.getMeanList(), s.getStdList(), s.getPixelScale(),
+          switch (s.getBackground()) {
+            case BACKGROUND_UNSPECIFIED -> GraphMetadata.Background.UNSPECIFIED;
+            case DARK -> GraphMetadata.Background.DARK;
+            case LIGHT -> GraphMetadata.Background.LIGHT;
+            case UNRECOGNIZED -> throw unknown(s, "background", s.getBackgroundValue());
+          },
+          switch (s.getFit()) {
+            case FIT_UNSPECIFIED -> GraphMetadata.Fit.UNSPECIFIED;
+            case STRETCH -> GraphMetadata.Fit.STRETCH;
+            case PAD -> GraphMetadata.Fit.PAD;
+            case MNIST -> GraphMetadata.Fit.MNIST;
+            case UNRECOGNIZED -> throw unknown(s, "fit", s.getFitValue());
+          }));
+    }
+    return new GraphMetadata(m.getName(), m.getProducer(), m.getSourceSha256(),
+        m.getSourceOpset(), inputs, m.getLabelsList(), m.getNotesMap());
+  }
+
+  /** A value a newer writer may use: the file cannot be read faithfully, so it is refused. */
+  private static ModelFormatException unknown(InputSpec s, String field, int value) {
+    return new ModelFormatException("input spec '" + s.getName() + "' has " + field + " " + value
+        + ", which this version of bnn4j does not know");
+  }
+
+  /**
+   * Protobuf writes fields by number and map entries in insertion order, which GraphMetadata
+   * keeps, so a file decoded and encoded again comes out byte for byte the same.
+   */
+  static ModelMetadata encodeMetadata(GraphMetadata m) {
+    ModelMetadata.Builder b = ModelMetadata.newBuilder().setName(m.name())
+        .setProducer(m.producer()).setSourceSha256(m.sourceSha256())
+        .setSourceOpset(m.sourceOpset());
+    for (GraphMetadata.InputSpec s : m.inputs()) {
+      b.addInputs(InputSpec.newBuilder().setName(s.name()).addAllShape(s.shape())
+          .setLayout(switch (s.layout()) {
+            case UNSPECIFIED -> InputSpec.Layout.LAYOUT_UNSPECIFIED;
+            case NCHW -> InputSpec.Layout.NCHW;
+            case NC -> InputSpec.Layout.NC;
+          })
+          .setColorMode(switch (s.colorMode()) {
+            case UNSPECIFIED -> InputSpec.ColorMode.COLOR_UNSPECIFIED;
+            case GRAYSCALE -> InputSpec.ColorMode.GRAYSCALE;
+            case RGB -> InputSpec.ColorMode.RGB;
+            case BGR -> InputSpec.ColorMode.BGR;
+          })
+          .addAllMean(s.mean()).addAllStd(s.std()).setPixelScale(s.pixelScale())
+          .setBackground(switch (s.background()) {
+            case UNSPECIFIED -> InputSpec.Background.BACKGROUND_UNSPECIFIED;
+            case DARK -> InputSpec.Background.DARK;
+            case LIGHT -> InputSpec.Background.LIGHT;
+          })
+          .setFit(switch (s.fit()) {
+            case UNSPECIFIED -> InputSpec.Fit.FIT_UNSPECIFIED;
+            case STRETCH -> InputSpec.Fit.STRETCH;
+            case PAD -> InputSpec.Fit.PAD;
+            case MNIST -> InputSpec.Fit.MNIST;
+          }));
+    }
+    return b.addAllLabels(m.labels()).putAllNotes(m.notes()).build();
   }
 }

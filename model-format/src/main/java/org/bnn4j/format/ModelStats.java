@@ -5,12 +5,11 @@ import java.util.List;
 import java.util.Map;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
-import org.bnn4j.format.proto.InputSpec;
-import org.bnn4j.format.proto.ModelMetadata;
 
 /** Per-op cost of a graph: parameters, stored weight bytes and multiply-accumulates. */
 public final class ModelStats {
@@ -100,37 +99,37 @@ public final class ModelStats {
   }
 
   /** The table {@code bnn4j inspect} prints. */
-  public String toTable(ModelMetadata meta) {
+  public String toTable(GraphMetadata meta) {
     StringBuilder sb = new StringBuilder();
     if (meta != null) {
-      sb.append("model:    ").append(meta.getName().isEmpty() ? "(unnamed)" : meta.getName())
+      sb.append("model:    ").append(meta.name().isEmpty() ? "(unnamed)" : meta.name())
           .append('\n');
-      if (!meta.getProducer().isEmpty()) {
-        sb.append("producer: ").append(meta.getProducer()).append('\n');
+      if (!meta.producer().isEmpty()) {
+        sb.append("producer: ").append(meta.producer()).append('\n');
       }
-      if (!meta.getSourceSha256().isEmpty()) {
-        sb.append("source:   sha256 ").append(meta.getSourceSha256()).append('\n');
+      if (!meta.sourceSha256().isEmpty()) {
+        sb.append("source:   sha256 ").append(meta.sourceSha256()).append('\n');
       }
-      for (InputSpec in : meta.getInputsList()) {
-        sb.append("input:    ").append(in.getName()).append(' ').append(in.getShapeList());
-        if (in.getMeanCount() > 0) {
-          sb.append(" mean ").append(in.getMeanList()).append(" std ").append(in.getStdList());
+      for (GraphMetadata.InputSpec in : meta.inputs()) {
+        sb.append("input:    ").append(in.name()).append(' ').append(in.shape());
+        if (!in.mean().isEmpty()) {
+          sb.append(" mean ").append(in.mean()).append(" std ").append(in.std());
         }
-        if (in.getColorMode() != InputSpec.ColorMode.COLOR_UNSPECIFIED) {
-          sb.append(" color ").append(in.getColorMode());
+        if (in.colorMode() != GraphMetadata.ColorMode.UNSPECIFIED) {
+          sb.append(" color ").append(in.colorMode());
         }
-        if (in.getBackground() != InputSpec.Background.BACKGROUND_UNSPECIFIED) {
-          sb.append(" background ").append(in.getBackground());
+        if (in.background() != GraphMetadata.Background.UNSPECIFIED) {
+          sb.append(" background ").append(in.background());
         }
-        if (in.getFit() != InputSpec.Fit.FIT_UNSPECIFIED) {
-          sb.append(" fit ").append(in.getFit());
+        if (in.fit() != GraphMetadata.Fit.UNSPECIFIED) {
+          sb.append(" fit ").append(in.fit());
         }
         sb.append('\n');
       }
-      if (meta.getLabelsCount() > 0) {
-        sb.append("labels:   ").append(meta.getLabelsCount()).append('\n');
+      if (!meta.labels().isEmpty()) {
+        sb.append("labels:   ").append(meta.labels().size()).append('\n');
       }
-      for (Map.Entry<String, String> e : meta.getNotesMap().entrySet()) {
+      for (Map.Entry<String, String> e : meta.notes().entrySet()) {
         sb.append(e.getKey()).append(": ").append(e.getValue()).append('\n');
       }
       sb.append('\n');

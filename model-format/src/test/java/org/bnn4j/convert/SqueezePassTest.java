@@ -85,7 +85,7 @@ class SqueezePassTest {
       assertArrayEquals(expectedTapBias(w, rows, 4, constant),
           g.constant(conv.input(OutputTransformFusionPass.TAP_BIAS)).floats(), 0f, reader[0]);
     }
-    assertEquals("4 -> 2", g.metadata().getNotesMap().get("squeezed bits"));
+    assertEquals("4 -> 2", g.metadata().notes().get("squeezed bits"));
     assertTrue(log.get(0).contains("(2 constant for every input)"), log.toString());
 
     Map<String, float[]> got = FloatReference.runAll(g, x);

@@ -9,11 +9,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.proto.Model;
-import org.bnn4j.format.proto.ModelMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +24,7 @@ class ModelFileTest {
 
   static Model sampleModel() {
     Graph g = new Graph();
-    g.setMetadata(ModelMetadata.newBuilder().setName("sample").setProducer("test").build());
+    g.setMetadata(new GraphMetadata("sample", "test", "", 0, List.of(), List.of(), Map.of()));
     g.constants().put("w", ConstTensor.ofFloats(new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6}));
     g.constants().put("b", ConstTensor.ofBits(new int[] {2, 65}, new long[] {-1L, 1L, 5L, 0L}));
     return ModelCodec.toModel(g);

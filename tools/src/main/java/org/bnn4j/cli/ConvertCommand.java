@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.bnn4j.convert.Converter;
 import org.bnn4j.format.GraphValidator;
@@ -12,8 +14,8 @@ import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.ModelStats;
 import org.bnn4j.format.graph.Graph;
-import org.bnn4j.format.proto.InputSpec;
-import org.bnn4j.format.proto.ModelMetadata;
+import org.bnn4j.format.graph.GraphMetadata;
+import org.bnn4j.format.graph.GraphMetadata.InputSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,34 +66,18 @@ final class ConvertCommand implements Callable<Integer> {
       description = "Factor taking raw pixels to the range mean and std refer to (default 1/255).")
   Float pixelScale;
 
-  /** The colour modes a user can ask for (the proto enum also has UNSPECIFIED/UNRECOGNIZED). */
-  enum Color {
-    GRAYSCALE(InputSpec.ColorMode.GRAYSCALE),
-    RGB(InputSpec.ColorMode.RGB),
-    BGR(InputSpec.ColorMode.BGR);
-
-    final InputSpec.ColorMode mode;
-
-    Color(InputSpec.ColorMode mode) {
-      this.mode = mode;
-    }
-  }
+  /**
+   * The colour modes a user can ask for: the stored ones but UNSPECIFIED, under the same names
+   * (as {@link Background} and {@link Fit}), so that {@link #stored} maps them by name.
+   */
+  enum Color { GRAYSCALE, RGB, BGR }
 
   @Option(names = "--color", paramLabel = "MODE",
       description = "Colour mode of image input 0: ${COMPLETION-CANDIDATES}.")
   Color color;
 
   /** The backgrounds a user can name. */
-  enum Background {
-    DARK(InputSpec.Background.DARK),
-    LIGHT(InputSpec.Background.LIGHT);
-
-    final InputSpec.Background value;
-
-    Background(InputSpec.Background value) {
-      this.value = value;
-    }
-  }
+  enum Background { DARK, LIGHT }
 
   @Option(names = "--background", paramLabel = "BG",
       description = "Background of the images the model was trained on (MNIST: dark): ${"
@@ -100,17 +86,7 @@ final class ConvertCommand implements Callable<Integer> {
   Background background;
 
   /** The fits a user can name. */
-  enum Fit {
-    STRETCH(InputSpec.Fit.STRETCH),
-    PAD(InputSpec.Fit.PAD),
-    MNIST(InputSpec.Fit.MNIST);
-
-    final InputSpec.Fit value;
-
-    Fit(InputSpec.Fit value) {
-      this.value = value;
-    }
-  }
+  enum Fit { STRETCH, PAD, MNIST }
 
   @Option(names = "--fit", paramLabel = "FIT",
       description = "How an image is brought to the input size: stretch (bilinear resize, the"
@@ -148,68 +124,81 @@ final class ConvertCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ModelMetadata withUserMetadata(ModelMetadata meta) throws IOException {
-    ModelMetadata.Builder b = meta.toBuilder();
-    if (name != null) {
-      b.setName(name);
-    }
+  private GraphMetadata withUserMetadata(GraphMetadata meta) throws IOException {
+    List<String> newLabels = meta.labels();
     if (labels != null) {
-      b.clearLabels();
+      newLabels = new ArrayList<>();
       for (String line : Files.readAllLines(labels)) {
         if (!line.isBlank()) {
-          b.addLabels(line.strip());
+          newLabels.add(line.strip());
         }
       }
     }
+    List<InputSpec> inputs = meta.inputs();
     if (mean != null || std != null || pixelScale != null || color != null || background != null
         || fit != null) {
-      if (b.getInputsCount() == 0) {
+      if (inputs.isEmpty()) {
         throw new Bnn4jCli.CliException("the model declares no input to attach preprocessing to");
       }
-      InputSpec.Builder in = b.getInputs(0).toBuilder();
-      int channels = in.getShapeCount() > 1 ? (int) in.getShape(1) : 1;
-      if (mean != null) {
-        checkChannels("--mean", mean, channels);
-        in.clearMean();
-        for (float v : mean) {
-          in.addMean(v);
-        }
-      }
-      if (std != null) {
-        checkChannels("--std", std, channels);
-        in.clearStd();
-        for (float v : std) {
-          if (!(v > 0f)) {
-            throw new Bnn4jCli.CliException("--std values must be positive, found " + v);
-          }
-          in.addStd(v);
-        }
-      }
-      if (pixelScale != null) {
-        in.setPixelScale(pixelScale);
-      }
-      if (color != null) {
-        int want = color == Color.GRAYSCALE ? 1 : 3;
-        if (in.getShapeCount() != 4 || channels != want) {
-          throw new Bnn4jCli.CliException("--color " + color + " needs an input of shape [N, "
-              + want + ", H, W]; this model's input 0 has shape " + in.getShapeList());
-        }
-        in.setColorMode(color.mode);
-      }
-      if (background != null) {
-        in.setBackground(background.value);
-      }
-      if (fit != null) {
-        if (in.getShapeCount() != 4) {
-          throw new Bnn4jCli.CliException("--fit needs an image input of shape [N, C, H, W];"
-              + " this model's input 0 has shape " + in.getShapeList());
-        }
-        in.setFit(fit.value);
-      }
-      in.setLayout(InputSpec.Layout.NCHW);
-      b.setInputs(0, in);
+      inputs = new ArrayList<>(inputs);
+      inputs.set(0, withUserPreprocessing(inputs.get(0)));
     }
-    return b.build();
+    return new GraphMetadata(name != null ? name : meta.name(), meta.producer(),
+        meta.sourceSha256(), meta.sourceOpset(), inputs, newLabels, meta.notes());
+  }
+
+  private InputSpec withUserPreprocessing(InputSpec in) {
+    List<Long> shape = in.shape();
+    int channels = shape.size() > 1 ? (int) (long) shape.get(1) : 1;
+    List<Float> newMean = in.mean();
+    if (mean != null) {
+      checkChannels("--mean", mean, channels);
+      newMean = boxed(mean);
+    }
+    List<Float> newStd = in.std();
+    if (std != null) {
+      checkChannels("--std", std, channels);
+      for (float v : std) {
+        if (!(v > 0f)) {
+          throw new Bnn4jCli.CliException("--std values must be positive, found " + v);
+        }
+      }
+      newStd = boxed(std);
+    }
+    GraphMetadata.ColorMode newColor = in.colorMode();
+    if (color != null) {
+      int want = color == Color.GRAYSCALE ? 1 : 3;
+      if (shape.size() != 4 || channels != want) {
+        throw new Bnn4jCli.CliException("--color " + color + " needs an input of shape [N, "
+            + want + ", H, W]; this model's input 0 has shape " + shape);
+      }
+      newColor = stored(GraphMetadata.ColorMode.class, color);
+    }
+    GraphMetadata.Fit newFit = in.fit();
+    if (fit != null) {
+      if (shape.size() != 4) {
+        throw new Bnn4jCli.CliException("--fit needs an image input of shape [N, C, H, W];"
+            + " this model's input 0 has shape " + shape);
+      }
+      newFit = stored(GraphMetadata.Fit.class, fit);
+    }
+    return new InputSpec(in.name(), shape, GraphMetadata.Layout.NCHW, newColor, newMean, newStd,
+        pixelScale != null ? pixelScale : in.pixelScale(),
+        background != null ? stored(GraphMetadata.Background.class, background)
+            : in.background(), newFit);
+  }
+
+  /** The stored value a user's choice names. */
+  private static <E extends Enum<E>> E stored(Class<E> type, Enum<?> choice) {
+    return Enum.valueOf(type, choice.name());
+  }
+
+  private static List<Float> boxed(float[] values) {
+    List<Float> out = new ArrayList<>();
+    for (float v : values) {
+      out.add(v);
+    }
+    return out;
   }
 
   private static void checkChannels(String option, float[] v, int channels) {

@@ -75,4 +75,19 @@ class ConvertOutputTest {
     Cli inspect = OnnxBackendCasesTest.cli("inspect", second.toString());
     assertTrue(inspect.out().contains("background LIGHT fit PAD"), inspect.out());
   }
+
+  /**
+   * The bundled models were written by earlier releases of the writer: a convert that changes no
+   * option must give back exactly the file it read, metadata and all.
+   */
+  @Test
+  void aBnnInputWithoutOptionsIsWrittenBackByteForByte(@TempDir Path tmp) throws Exception {
+    for (String name : new String[] {"mnist-ws.bnn", "fashion-ws.bnn"}) {
+      Path bundled = MnistModelTest.repo().resolve("tools/src/main/resources/models/" + name);
+      Path out = tmp.resolve(name);
+      Cli c = OnnxBackendCasesTest.cli("convert", bundled.toString(), "-o", out.toString());
+      assertEquals(0, c.code(), c.err());
+      assertArrayEquals(Files.readAllBytes(bundled), Files.readAllBytes(out), name);
+    }
+  }
 }

@@ -157,16 +157,10 @@ public final class BinaryReference {
     int kw = win.kernelW();
     int g = oc / mpg;
     int acc = 0;
-    for (int ky = 0; ky < kh; ky++) {
-      int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-      if (iy < 0 || iy >= h) {
-        continue;
-      }
-      for (int kx = 0; kx < kw; kx++) {
-        int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-        if (ix < 0 || ix >= w) {
-          continue;
-        }
+    for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+      int iy = win.inputY(oy, ky);
+      for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+        int ix = win.inputX(ox, kx);
         int xBase = xOff + ((b * h + iy) * w + ix) * xWords;
         int wBase = ((oc * kh + ky) * kw + kx) * wWords;
         acc += zOff < 0 ? dot(x, xBase, g * cpg, wt, wBase, cpg)
@@ -200,16 +194,9 @@ public final class BinaryReference {
     int kh = win.kernelH();
     int kw = win.kernelW();
     int acc = 0;
-    for (int ky = 0; ky < kh; ky++) {
-      int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-      if (iy < 0 || iy >= h) {
-        continue;
-      }
-      for (int kx = 0; kx < kw; kx++) {
-        int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-        if (ix >= 0 && ix < w) {
-          acc += (int) tapBias[(oc * kh + ky) * kw + kx];
-        }
+    for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+      for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+        acc += (int) tapBias[(oc * kh + ky) * kw + kx];
       }
     }
     return acc;
@@ -247,17 +234,12 @@ public final class BinaryReference {
           for (int i = 0; i < words; i++) {
             long acc = -1L;
             boolean any = false;
-            for (int ky = 0; ky < win.kernelH(); ky++) {
-              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int kx = 0; kx < win.kernelW(); kx++) {
-                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                if (ix >= 0 && ix < w) {
-                  acc &= x[xOff + ((b * h + iy) * w + ix) * words + i];
-                  any = true;
-                }
+            for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+              int iy = win.inputY(oy, ky);
+              for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+                int ix = win.inputX(ox, kx);
+                acc &= x[xOff + ((b * h + iy) * w + ix) * words + i];
+                any = true;
               }
             }
             out[o + i] = any ? acc : 0L;
@@ -283,18 +265,13 @@ public final class BinaryReference {
           for (int i = 0; i < words; i++) {
             long notPlus = -1L;
             boolean any = false;
-            for (int ky = 0; ky < win.kernelH(); ky++) {
-              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int kx = 0; kx < win.kernelW(); kx++) {
-                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                if (ix >= 0 && ix < w) {
-                  int at = ((b * h + iy) * w + ix) * words + i;
-                  notPlus &= x[xOff + at] | x[zOff + at];
-                  any = true;
-                }
+            for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+              int iy = win.inputY(oy, ky);
+              for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+                int ix = win.inputX(ox, kx);
+                int at = ((b * h + iy) * w + ix) * words + i;
+                notPlus &= x[xOff + at] | x[zOff + at];
+                any = true;
               }
             }
             out[outZOff + o + i] = any ? notPlus & ~out[outOff + o + i] : 0L;

@@ -51,16 +51,10 @@ public final class Convolution {
           float acc = 0f;
           for (int ic = 0; ic < cpg; ic++) {
             int xPlane = xOff + (b * c + g * cpg + ic) * h * w;
-            for (int ky = 0; ky < kh; ky++) {
-              int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-              if (iy < 0 || iy >= h) {
-                continue;
-              }
-              for (int kx = 0; kx < kw; kx++) {
-                int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-                if (ix < 0 || ix >= w) {
-                  continue;
-                }
+            for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+              int iy = win.inputY(oy, ky);
+              for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+                int ix = win.inputX(ox, kx);
                 acc += x[xPlane + iy * w + ix] * wt[wBase + (ic * kh + ky) * kw + kx];
               }
             }

@@ -25,16 +25,10 @@ public final class Pooling {
         for (int ox = 0; ox < ow; ox++) {
           float max = Float.NEGATIVE_INFINITY;
           int taps = 0;
-          for (int ky = 0; ky < win.kernelH(); ky++) {
-            int iy = oy * win.strideH() - win.padTop() + ky * win.dilationH();
-            if (iy < 0 || iy >= h) {
-              continue;
-            }
-            for (int kx = 0; kx < win.kernelW(); kx++) {
-              int ix = ox * win.strideW() - win.padLeft() + kx * win.dilationW();
-              if (ix < 0 || ix >= w) {
-                continue;
-              }
+          for (int ky = win.firstTapY(oy); ky < win.endTapY(oy, h); ky++) {
+            int iy = win.inputY(oy, ky);
+            for (int kx = win.firstTapX(ox); kx < win.endTapX(ox, w); kx++) {
+              int ix = win.inputX(ox, kx);
               max = Math.max(max, x[xBase + iy * w + ix]);
               taps++;
             }

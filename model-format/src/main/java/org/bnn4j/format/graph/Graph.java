@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bnn4j.format.proto.ModelMetadata;
+import java.util.Objects;
 
 /**
  * A model graph: nodes in execution order over named values, with constants and static types.
@@ -17,7 +17,7 @@ public final class Graph {
   private final Map<String, ValueType> types = new LinkedHashMap<>();
   private final Map<String, ConstTensor> constants = new LinkedHashMap<>();
   private final List<OpNode> nodes = new ArrayList<>();
-  private ModelMetadata metadata = ModelMetadata.getDefaultInstance();
+  private GraphMetadata metadata = GraphMetadata.EMPTY;
 
   /** Graph input names, in order (mutable). */
   public List<String> inputs() {
@@ -44,12 +44,13 @@ public final class Graph {
     return nodes;
   }
 
-  public ModelMetadata metadata() {
+  /** What the model says about itself; {@link GraphMetadata#EMPTY} until set. */
+  public GraphMetadata metadata() {
     return metadata;
   }
 
-  public void setMetadata(ModelMetadata metadata) {
-    this.metadata = metadata;
+  public void setMetadata(GraphMetadata metadata) {
+    this.metadata = Objects.requireNonNull(metadata, "metadata");
   }
 
   public boolean isConstant(String name) {

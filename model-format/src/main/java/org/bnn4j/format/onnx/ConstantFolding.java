@@ -82,17 +82,9 @@ final class ConstantFolding {
       throw w.malformed("operands are " + a.typeName() + " and " + b.typeName()
           + ", expected one type");
     }
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw w.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    int n = checkedCount(w, out, limits);
-    int[] sa = broadcastStrides(a.dims(), out);
-    int[] sb = broadcastStrides(b.dims(), out);
-    int[] idx = new int[out.length];
-    int ia = 0;
-    int ib = 0;
+    int[] out = broadcastDims(w, a, b, limits);
+    int n = (int) NodeContext.count(out);
+    BroadcastWalk walk = new BroadcastWalk(out, a.dims(), b.dims());
     if (a.isFloat()) {
       if (a.onnxType() != DataType.FLOAT_VALUE) {
         throw w.unsupported("arithmetic on " + a.typeName() + " constants is not folded exactly"
@@ -102,24 +94,15 @@ final class ConstantFolding {
       float[] y = b.floats();
       float[] r = new float[n];
       for (int i = 0; i < n; i++) {
-        float p = x[ia];
-        float q = y[ib];
+        float p = x[walk.at(0)];
+        float q = y[walk.at(1)];
         r[i] = switch (op) {
           case "Add" -> p + q;
           case "Sub" -> p - q;
           case "Mul" -> p * q;
           default -> p / q;
         };
-        for (int d = out.length - 1; d >= 0; d--) {
-          ia += sa[d];
-          ib += sb[d];
-          if (++idx[d] < out[d]) {
-            break;
-          }
-          ia -= sa[d] * out[d];
-          ib -= sb[d] * out[d];
-          idx[d] = 0;
-        }
+        walk.next();
       }
       return Value.floats(out, r);
     }
@@ -127,8 +110,8 @@ final class ConstantFolding {
     long[] y = b.longs();
     long[] r = new long[n];
     for (int i = 0; i < n; i++) {
-      long p = x[ia];
-      long q = y[ib];
+      long p = x[walk.at(0)];
+      long q = y[walk.at(1)];
       try {
         r[i] = switch (op) {
           case "Add" -> Math.addExact(p, q);
@@ -149,18 +132,23 @@ final class ConstantFolding {
         throw w.unsupported("integer overflow folding " + p + " " + op + " " + q);
       }
       checkRange(w, r[i], a.onnxType());
-      for (int d = out.length - 1; d >= 0; d--) {
-        ia += sa[d];
-        ib += sb[d];
-        if (++idx[d] < out[d]) {
-          break;
-        }
-        ia -= sa[d] * out[d];
-        ib -= sb[d] * out[d];
-        idx[d] = 0;
-      }
+      walk.next();
     }
     return Value.longs(out, r, a.onnxType());
+  }
+
+  /**
+   * The dims {@code a} and {@code b} broadcast to (numpy rules), refused when they do not
+   * broadcast or when the result would be over the limits, before a caller allocates it.
+   */
+  static int[] broadcastDims(Where w, Value a, Value b, Limits limits) {
+    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
+    if (out == null) {
+      throw w.malformed("shapes " + Arrays.toString(a.dims()) + " and "
+          + Arrays.toString(b.dims()) + " do not broadcast");
+    }
+    checkedCount(w, out, limits);
+    return out;
   }
 
   /** Neg, Abs, Sign or Relu. */
@@ -573,6 +561,48 @@ final class ConstantFolding {
   }
 
   /** Strides of {@code in} when read at the indices of {@code out}: 0 along broadcast axes. */
+  /**
+   * Walks a broadcast op's output in row-major order, keeping the flat index of the matching
+   * element of each operand (numpy rules: operands are right-aligned, a dim of 1 repeats).
+   */
+  static final class BroadcastWalk {
+    private final int[] out;
+    private final int[][] strides;
+    private final int[] idx;
+    private final int[] at;
+
+    BroadcastWalk(int[] out, int[]... operandDims) {
+      this.out = out;
+      this.strides = new int[operandDims.length][];
+      for (int k = 0; k < operandDims.length; k++) {
+        strides[k] = broadcastStrides(operandDims[k], out);
+      }
+      this.idx = new int[out.length];
+      this.at = new int[operandDims.length];
+    }
+
+    /** The flat index into operand {@code k} of the current output element. */
+    int at(int k) {
+      return at[k];
+    }
+
+    /** Moves to the next output element. */
+    void next() {
+      for (int d = out.length - 1; d >= 0; d--) {
+        for (int k = 0; k < at.length; k++) {
+          at[k] += strides[k][d];
+        }
+        if (++idx[d] < out[d]) {
+          return;
+        }
+        for (int k = 0; k < at.length; k++) {
+          at[k] -= strides[k][d] * out[d];
+        }
+        idx[d] = 0;
+      }
+    }
+  }
+
   private static int[] broadcastStrides(int[] in, int[] out) {
     int[] s = new int[out.length];
     int[] own = strides(in);

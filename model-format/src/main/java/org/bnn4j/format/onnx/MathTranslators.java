@@ -88,37 +88,17 @@ final class MathTranslators {
   private static Value broadcast(NodeContext c, Value a, Value b, FloatOp op) {
     // Index maps through the existing broadcast arithmetic: fold a + 0*b and b + 0*a would not
     // be exact for infinities, so walk the output index directly.
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw c.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    long n = c.limits().checkedElementCount(c.op + " node '" + c.name + "'",
-        Arrays.stream(out).asLongStream().toArray());
+    int[] out = ConstantFolding.broadcastDims(c.where, a, b, c.limits());
+    int n = (int) NodeContext.count(out);
     float[] x = a.floats();
     float[] y = b.floats();
-    float[] r = new float[(int) n];
-    int[] idx = new int[out.length];
+    float[] r = new float[n];
+    ConstantFolding.BroadcastWalk walk = new ConstantFolding.BroadcastWalk(out, a.dims(), b.dims());
     for (int i = 0; i < n; i++) {
-      r[i] = op.apply(x[flatIndex(idx, a.dims(), out)], y[flatIndex(idx, b.dims(), out)]);
-      for (int d = out.length - 1; d >= 0; d--) {
-        if (++idx[d] < out[d]) {
-          break;
-        }
-        idx[d] = 0;
-      }
+      r[i] = op.apply(x[walk.at(0)], y[walk.at(1)]);
+      walk.next();
     }
     return Value.floats(out, r);
-  }
-
-  /** Row-major index into {@code dims} (right-aligned, broadcast) of output index idx. */
-  private static int flatIndex(int[] idx, int[] dims, int[] out) {
-    int shift = out.length - dims.length;
-    int at = 0;
-    for (int d = 0; d < dims.length; d++) {
-      at = at * dims[d] + (dims[d] == 1 ? 0 : idx[d + shift]);
-    }
-    return at;
   }
 
   // ---- Expand ----
@@ -362,18 +342,13 @@ final class MathTranslators {
     if (a.isFloat() != b.isFloat()) {
       throw c.malformed("operands are " + a.typeName() + " and " + b.typeName());
     }
-    int[] out = ShapeInference.broadcastShapes(a.dims(), b.dims());
-    if (out == null) {
-      throw c.malformed("shapes " + Arrays.toString(a.dims()) + " and "
-          + Arrays.toString(b.dims()) + " do not broadcast");
-    }
-    long n = c.limits().checkedElementCount(c.op + " node '" + c.name + "'",
-        Arrays.stream(out).asLongStream().toArray());
-    long[] r = new long[(int) n];
-    int[] idx = new int[out.length];
+    int[] out = ConstantFolding.broadcastDims(c.where, a, b, c.limits());
+    int n = (int) NodeContext.count(out);
+    long[] r = new long[n];
+    ConstantFolding.BroadcastWalk walk = new ConstantFolding.BroadcastWalk(out, a.dims(), b.dims());
     for (int i = 0; i < n; i++) {
-      int ia = flatIndex(idx, a.dims(), out);
-      int ib = flatIndex(idx, b.dims(), out);
+      int ia = walk.at(0);
+      int ib = walk.at(1);
       int cmp;
       boolean unordered = false;
       if (a.isFloat()) {
@@ -392,12 +367,7 @@ final class MathTranslators {
         default -> cmp >= 0;
       };
       r[i] = t ? 1 : 0;
-      for (int d = out.length - 1; d >= 0; d--) {
-        if (++idx[d] < out[d]) {
-          break;
-        }
-        idx[d] = 0;
-      }
+      walk.next();
     }
     return Value.longs(out, r, DataType.BOOL_VALUE);
   }
@@ -438,17 +408,11 @@ final class MathTranslators {
       long n = c.limits().checkedElementCount(c.op + " node '" + c.name + "'",
           Arrays.stream(out).asLongStream().toArray());
       float[] r = new float[(int) n];
-      int[] idx = new int[out.length];
+      ConstantFolding.BroadcastWalk walk =
+          new ConstantFolding.BroadcastWalk(out, mask.dims(), a.dims(), b.dims());
       for (int i = 0; i < n; i++) {
-        r[i] = mask.floats()[flatIndex(idx, mask.dims(), out)] != 0f
-            ? a.floats()[flatIndex(idx, a.dims(), out)]
-            : b.floats()[flatIndex(idx, b.dims(), out)];
-        for (int d = out.length - 1; d >= 0; d--) {
-          if (++idx[d] < out[d]) {
-            break;
-          }
-          idx[d] = 0;
-        }
+        r[i] = mask.floats()[walk.at(0)] != 0f ? a.floats()[walk.at(1)] : b.floats()[walk.at(2)];
+        walk.next();
       }
       c.define(c.out(0), new Value(Value.floats(out, r).tensor(), a.onnxType()));
       return;

@@ -18,6 +18,7 @@ import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelFile;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
@@ -31,8 +32,6 @@ import org.bnn4j.format.onnx.proto.TensorProto.DataType;
 import org.bnn4j.format.onnx.proto.TensorShapeProto;
 import org.bnn4j.format.onnx.proto.TypeProto;
 import org.bnn4j.format.onnx.proto.ValueInfoProto;
-import org.bnn4j.format.proto.InputSpec;
-import org.bnn4j.format.proto.ModelMetadata;
 
 /**
  * Imports an ONNX model onto the engine's op set ({@link OpType}), float32 with static shapes.
@@ -304,24 +303,21 @@ public final class OnnxImporter {
     g.types().put(to, g.types().remove(from));
   }
 
-  private static ModelMetadata metadata(ModelProto m, Graph g, byte[] bytes, int opset) {
+  private static GraphMetadata metadata(ModelProto m, Graph g, byte[] bytes, int opset) {
     String source = (m.getProducerName() + " " + m.getProducerVersion()).strip();
-    ModelMetadata.Builder b = ModelMetadata.newBuilder()
-        .setName(m.getGraph().getName())
-        .setProducer("bnn4j " + (source.isEmpty() ? "onnx import" : "onnx import of " + source))
-        .setSourceSha256(sha256(bytes))
-        .setSourceOpset(opset);
+    List<GraphMetadata.InputSpec> inputs = new ArrayList<>();
     for (String in : g.inputs()) {
       ValueType t = g.types().get(in);
-      InputSpec.Builder ib = InputSpec.newBuilder().setName(in);
+      List<Long> shape = new ArrayList<>();
       for (int d : t.dims()) {
-        ib.addShape(d);
+        shape.add((long) d);
       }
-      ib.setLayout(t.rank() == 4 ? InputSpec.Layout.NCHW
-          : t.rank() == 2 ? InputSpec.Layout.NC : InputSpec.Layout.LAYOUT_UNSPECIFIED);
-      b.addInputs(ib);
+      inputs.add(GraphMetadata.InputSpec.of(in, shape, t.rank() == 4 ? GraphMetadata.Layout.NCHW
+          : t.rank() == 2 ? GraphMetadata.Layout.NC : GraphMetadata.Layout.UNSPECIFIED));
     }
-    return b.build();
+    return new GraphMetadata(m.getGraph().getName(),
+        "bnn4j " + (source.isEmpty() ? "onnx import" : "onnx import of " + source),
+        sha256(bytes), opset, inputs, List.of(), Map.of());
   }
 
   private static String sha256(byte[] bytes) {

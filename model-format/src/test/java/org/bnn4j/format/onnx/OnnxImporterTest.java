@@ -15,6 +15,7 @@ import org.bnn4j.format.Limits;
 import org.bnn4j.format.ModelCodec;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
@@ -22,7 +23,6 @@ import org.bnn4j.format.onnx.proto.TensorProto;
 import org.bnn4j.format.onnx.proto.TensorShapeProto;
 import org.bnn4j.format.onnx.proto.TypeProto;
 import org.bnn4j.format.onnx.proto.ValueInfoProto;
-import org.bnn4j.format.proto.InputSpec;
 import org.junit.jupiter.api.Test;
 
 class OnnxImporterTest {
@@ -393,15 +393,15 @@ class OnnxImporterTest {
         .output("y");
     byte[] bytes = m.bytes();
     Graph g = OnnxImporter.importModel(bytes, L);
-    assertEquals("test", g.metadata().getName());
-    assertEquals(12, g.metadata().getSourceOpset());
-    assertTrue(g.metadata().getProducer().startsWith("bnn4j"));
+    assertEquals("test", g.metadata().name());
+    assertEquals(12, g.metadata().sourceOpset());
+    assertTrue(g.metadata().producer().startsWith("bnn4j"));
     assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)),
-        g.metadata().getSourceSha256());
-    InputSpec in = g.metadata().getInputs(0);
-    assertEquals("img", in.getName());
-    assertEquals(List.of(1L, 3L, 8L, 8L), in.getShapeList());
-    assertEquals(InputSpec.Layout.NCHW, in.getLayout());
+        g.metadata().sourceSha256());
+    GraphMetadata.InputSpec in = g.metadata().inputs().get(0);
+    assertEquals("img", in.name());
+    assertEquals(List.of(1L, 3L, 8L, 8L), in.shape());
+    assertEquals(GraphMetadata.Layout.NCHW, in.layout());
 
     Graph back = ModelCodec.decode(ModelCodec.encode(g), L);
     assertEquals(ops(g), ops(back));
