@@ -2,7 +2,6 @@ package org.bnn4j.format;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.graph.Graph;
@@ -14,9 +13,6 @@ import org.bnn4j.format.graph.attrs.BatchNormAttrs;
 import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
-import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
-import org.bnn4j.format.graph.attrs.EluAttrs;
-import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.format.graph.attrs.ReshapeAttrs;
@@ -79,24 +75,10 @@ public final class ShapeInference {
       case BATCH_NORM -> batchNorm(g, n);
       case ADD, SUB, MUL, DIV -> elementwise(g, n);
       case PRELU -> prelu(g, n);
-      case RELU, SIGMOID, TANH, HARD_SWISH, SIGN, BIPOLAR_SIGN -> unary(g, n, Set.of());
       case LESS, GREATER -> elementwise(g, n);
       case WHERE -> where(g, n);
       case LOG_SOFTMAX -> softmax(g, n);
       case SLICE -> slice(g, n);
-      case LEAKY_RELU -> {
-        LeakyReluAttrs.of(n);
-        yield unary(g, n, Set.of(LeakyReluAttrs.ALPHA));
-      }
-      case HARD_SIGMOID -> {
-        HardSigmoidAttrs.of(n);
-        yield unary(g, n, Set.of(HardSigmoidAttrs.ALPHA, HardSigmoidAttrs.BETA));
-      }
-      case ELU, SELU -> {
-        EluAttrs.of(n);
-        yield unary(g, n, n.op() == OpType.ELU ? Set.of(EluAttrs.ALPHA)
-            : Set.of(EluAttrs.ALPHA, EluAttrs.GAMMA));
-      }
       case CLIP -> clip(g, n);
       case SOFTMAX -> softmax(g, n);
       case CONCAT -> concat(g, n);
@@ -104,7 +86,12 @@ public final class ShapeInference {
       case TRANSPOSE -> transpose(g, n);
       case PAD -> pad(g, n);
       case IDENTITY -> identity(g, n);
-      default -> throw new UnsupportedModelException(n.where() + ": unknown op");
+      default -> {
+        if (n.op().shapeRule() != OpType.ShapeRule.SAME_AS_INPUT) {
+          throw new UnsupportedModelException(n.where() + ": unknown op");
+        }
+        yield sameAsInput(g, n);
+      }
     };
     ValueType t = n.op() == OpType.IDENTITY ? new ValueType(in(g, n, 0).type(), out)
         : ValueType.float32(out);
@@ -283,8 +270,16 @@ public final class ShapeInference {
     return x.dims();
   }
 
-  private static int[] unary(Graph g, OpNode n, Set<String> allowed) {
-    attrs(n, allowed.toArray(String[]::new));
+  /**
+   * The ops {@link OpType} declares {@link OpType.ShapeRule#SAME_AS_INPUT}: only their declared
+   * attributes, each of its kind (so a new element-wise op needs no case here).
+   */
+  private static int[] sameAsInput(Graph g, OpNode n) {
+    List<OpType.Attribute> declared = n.op().attributes();
+    for (OpType.Attribute a : declared) {
+      a.checkKind(n);
+    }
+    attrs(n, declared.stream().map(OpType.Attribute::name).toArray(String[]::new));
     inputCount(n, 1, 1);
     return floatIn(g, n, 0, "X").dims();
   }

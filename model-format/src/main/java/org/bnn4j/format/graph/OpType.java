@@ -1,6 +1,7 @@
 package org.bnn4j.format.graph;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,17 +44,17 @@ public enum OpType {
   DIV("Div"),
   /** X, slope; slope broadcasts unidirectionally to X. y = x &lt; 0 ? slope * x : x. */
   PRELU("PRelu"),
-  RELU("Relu"),
+  RELU("Relu", ShapeRule.SAME_AS_INPUT),
   /** Attr: alpha. */
-  LEAKY_RELU("LeakyRelu"),
-  SIGMOID("Sigmoid"),
-  TANH("Tanh"),
+  LEAKY_RELU("LeakyRelu", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA),
+  SIGMOID("Sigmoid", ShapeRule.SAME_AS_INPUT),
+  TANH("Tanh", ShapeRule.SAME_AS_INPUT),
   /** y = max(0, min(1, alpha * x + beta)). Attrs: alpha, beta. */
-  HARD_SIGMOID("HardSigmoid"),
+  HARD_SIGMOID("HardSigmoid", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA, Attribute.BETA),
   /** y = x * max(0, min(1, x / 6 + 1 / 2)). */
-  HARD_SWISH("HardSwish"),
+  HARD_SWISH("HardSwish", ShapeRule.SAME_AS_INPUT),
   /** ONNX Sign on floats: -1, 0 or +1 (0 stays 0; binarisation uses BinarizeThreshold). */
-  SIGN("Sign"),
+  SIGN("Sign", ShapeRule.SAME_AS_INPUT),
   /** Attrs: min, max (floats; absent means unbounded). */
   CLIP("Clip"),
   /** Softmax along one non-negative axis. Attr: axis. */
@@ -74,7 +75,7 @@ public enum OpType {
    * The QONNX bipolar sign (BipolarQuant, bipolar MultiThreshold): -1 where {@code x < 0}, else
    * +1, so 0 reads as +1 (and NaN as +1, as Binarize reads it). Unlike SIGN, never 0.
    */
-  BIPOLAR_SIGN("BipolarSign"),
+  BIPOLAR_SIGN("BipolarSign", ShapeRule.SAME_AS_INPUT),
   /** 1 where {@code a < b}, else 0 (ONNX Less, its bool result held as float 0/1). */
   LESS("Less"),
   /** 1 where {@code a > b}, else 0 (ONNX Greater, as float 0/1). */
@@ -128,17 +129,72 @@ public enum OpType {
    */
   BIT_MAX_POOL2D("BitMaxPool2d"),
   /** y = x for x &gt; 0, else alpha * (exp(x) - 1). Attr: alpha (ONNX default 1). */
-  ELU("Elu"),
+  ELU("Elu", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA),
   /**
    * y = gamma * x for x &gt; 0, else gamma * alpha * (exp(x) - 1). Attrs: alpha, gamma (ONNX
    * defaults 1.67326319217681884765625 and 1.05070102214813232421875).
    */
-  SELU("Selu");
+  SELU("Selu", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA, Attribute.GAMMA);
+
+  /** How an op's output type follows from its inputs, where many ops share one rule. */
+  public enum ShapeRule {
+    /** The op's own case in {@code ShapeInference} checks it. */
+    OWN,
+    /**
+     * Element-wise on one float input, output of the input's dims: its attributes are exactly
+     * the declared ones, each of its declared kind (values are the op's record's to check).
+     */
+    SAME_AS_INPUT
+  }
+
+  /**
+   * An attribute a {@link ShapeRule#SAME_AS_INPUT} op declares: its stored name and kind. The
+   * op's record in {@link org.bnn4j.format.graph.attrs} reads it by this name and gives its default.
+   */
+  public record Attribute(String name, Kind kind) {
+    /** What an attribute's value is, as {@link OpNode}'s getters read it. */
+    public enum Kind { FLOAT, INT, STRING }
+
+    public static final Attribute ALPHA = new Attribute("alpha", Kind.FLOAT);
+    public static final Attribute BETA = new Attribute("beta", Kind.FLOAT);
+    public static final Attribute GAMMA = new Attribute("gamma", Kind.FLOAT);
+
+    /**
+     * Checks the node's value of this attribute, when present, is of this kind.
+     *
+     * @throws org.bnn4j.ModelFormatException when it is not
+     */
+    public void checkKind(OpNode node) {
+      switch (kind) {
+        case FLOAT -> node.getFloat(name, 0f);
+        case INT -> node.getLong(name, 0);
+        case STRING -> node.getString(name, "");
+      }
+    }
+  }
 
   private final String opName;
+  private final ShapeRule shapeRule;
+  private final List<Attribute> attributes;
 
   OpType(String opName) {
+    this(opName, ShapeRule.OWN);
+  }
+
+  OpType(String opName, ShapeRule shapeRule, Attribute... attributes) {
     this.opName = opName;
+    this.shapeRule = shapeRule;
+    this.attributes = List.of(attributes);
+  }
+
+  /** How ShapeInference finds the output type: a shared rule, or the op's own case. */
+  public ShapeRule shapeRule() {
+    return shapeRule;
+  }
+
+  /** The attributes a {@link ShapeRule#SAME_AS_INPUT} op accepts (empty for the others). */
+  public List<Attribute> attributes() {
+    return attributes;
   }
 
   /** The name stored in {@code Node.op_type}. */

@@ -9,8 +9,8 @@ import org.bnn4j.format.graph.OpType;
  * (exp(x) - 1)}. Elu has no gamma (it is 1); the defaults are ONNX's.
  */
 public record EluAttrs(float alpha, float gamma) {
-  public static final String ALPHA = "alpha";
-  public static final String GAMMA = "gamma";
+  public static final String ALPHA = OpType.Attribute.ALPHA.name();
+  public static final String GAMMA = OpType.Attribute.GAMMA.name();
   /** ONNX Elu's default alpha. */
   public static final float DEFAULT_ELU_ALPHA = 1f;
   /** ONNX Selu's default alpha, the float32 value of SELU's alpha. */
