@@ -1,6 +1,7 @@
 package org.bnn4j.kernels.reference;
 
 import java.util.Arrays;
+import org.bnn4j.format.ShapeInference;
 
 /** Reference element-wise binary ops with numpy broadcasting, rank up to 8. */
 public final class Broadcast {
@@ -54,37 +55,23 @@ public final class Broadcast {
   }
 
   /**
-   * The numpy broadcast of two shapes: right-aligned, each pair of dims equal or one of them 1.
+   * The numpy broadcast of two shapes: right-aligned, each pair of dims equal or one of them 1
+   * (the rule {@link ShapeInference#broadcastShapes} states for the whole project).
    *
    * @throws IllegalArgumentException when they do not broadcast
    */
   public static int[] broadcastShape(int[] a, int[] b) {
-    int rank = Math.max(a.length, b.length);
-    int[] out = new int[rank];
-    for (int i = 0; i < rank; i++) {
-      int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-      int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-      if (da != db && da != 1 && db != 1) {
-        throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and "
-            + Arrays.toString(b) + " do not broadcast");
-      }
-      out[i] = da == 1 ? db : da;
+    int[] out = ShapeInference.broadcastShapes(a, b);
+    if (out == null) {
+      throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and "
+          + Arrays.toString(b) + " do not broadcast");
     }
     return out;
   }
 
   /** True when {@code from} broadcasts unidirectionally to {@code to} (to is unchanged). */
   public static boolean broadcastsTo(int[] from, int[] to) {
-    if (from.length > to.length) {
-      return false;
-    }
-    int shift = to.length - from.length;
-    for (int i = 0; i < from.length; i++) {
-      if (from[i] != 1 && from[i] != to[i + shift]) {
-        return false;
-      }
-    }
-    return true;
+    return ShapeInference.broadcastsTo(from, to);
   }
 
   /**

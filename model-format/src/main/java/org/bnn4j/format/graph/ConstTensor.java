@@ -8,34 +8,32 @@ import java.util.Arrays;
  * {@code wordsPerRow(channels)} words (see the BIT CONVENTION in bnn4j_model.proto).
  */
 public final class ConstTensor {
-  private final ElementType type;
-  private final int[] dims;
+  /** Element type and logical dims; the dims-reading methods below read them from here. */
+  private final ValueType valueType;
   private final float[] floats;
   private final long[] longs;
 
   private ConstTensor(ElementType type, int[] dims, float[] floats, long[] longs) {
-    this.type = type;
-    this.dims = dims.clone();
+    this.valueType = new ValueType(type, dims);
     this.floats = floats;
     this.longs = longs;
   }
 
   public static ConstTensor ofFloats(int[] dims, float[] data) {
-    if (data.length != count(dims)) {
-      throw new IllegalArgumentException(
-          "float tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
-              + data.length);
-    }
+    checkCount("float", dims, data.length);
     return new ConstTensor(ElementType.FLOAT32, dims, data, null);
   }
 
   public static ConstTensor ofInt64(int[] dims, long[] data) {
-    if (data.length != count(dims)) {
-      throw new IllegalArgumentException(
-          "int64 tensor " + Arrays.toString(dims) + " needs " + count(dims) + " values, got "
-              + data.length);
-    }
+    checkCount("int64", dims, data.length);
     return new ConstTensor(ElementType.INT64, dims, null, data);
+  }
+
+  private static void checkCount(String kind, int[] dims, int length) {
+    if (length != count(dims)) {
+      throw new IllegalArgumentException(kind + " tensor " + Arrays.toString(dims) + " needs "
+          + count(dims) + " values, got " + length);
+    }
   }
 
   public static ConstTensor ofBits(int[] dims, long[] words) {
@@ -64,56 +62,52 @@ public final class ConstTensor {
     return rows * wordsPerRow(dims[dims.length - 1]);
   }
 
-  static long count(int[] dims) {
-    long n = 1;
-    for (int d : dims) {
-      n *= d;
-    }
-    return n;
+  private static long count(int[] dims) {
+    return new ValueType(ElementType.FLOAT32, dims).elementCount();
   }
 
   public ElementType type() {
-    return type;
+    return valueType.type();
   }
 
   public int[] dims() {
-    return dims.clone();
+    return valueType.dims();
   }
 
   public int rank() {
-    return dims.length;
+    return valueType.rank();
   }
 
   public int dim(int i) {
-    return dims[i];
+    return valueType.dim(i);
   }
 
   public long elementCount() {
-    return count(dims);
+    return valueType.elementCount();
   }
 
   /** The float data, not copied: callers must not modify it. */
   public float[] floats() {
-    if (type != ElementType.FLOAT32) {
-      throw new IllegalStateException("not a float tensor: " + type);
+    if (type() != ElementType.FLOAT32) {
+      throw new IllegalStateException("not a float tensor: " + type());
     }
     return floats;
   }
 
   /** The int64 data or BITS words, not copied: callers must not modify it. */
   public long[] longs() {
-    if (type == ElementType.FLOAT32) {
+    if (type() == ElementType.FLOAT32) {
       throw new IllegalStateException("not an int64 or bits tensor");
     }
     return longs;
   }
 
   public ValueType valueType() {
-    return new ValueType(type, dims);
+    return valueType;
   }
 
   /** Bytes this tensor takes in a model file. */
   public long storageBytes() {
-    return type == ElementType.FLOAT32 ? 4L * floats.length : 8L * longs.length;
+    return type() == ElementType.FLOAT32 ? 4L * floats.length : 8L * longs.length;
   }
 }
