@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
+import org.bnn4j.Session;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
@@ -29,10 +30,29 @@ import org.bnn4j.runtime.ReferenceOps;
 final class BenchModels {
   private BenchModels() {}
 
-  /** {@code "56x56x64"} to {@code {h, w, c}}. */
-  static int[] parseShape(String shape) {
-    String[] p = shape.split("x");
-    return new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+  /** A layer's activation size: height, width, channels. */
+  record LayerShape(int h, int w, int c) {
+    /** {@code "56x56x64"} to {@code (56, 56, 64)}. */
+    static LayerShape parse(String shape) {
+      String[] p = shape.split("x");
+      return new LayerShape(Integer.parseInt(p[0]), Integer.parseInt(p[1]),
+          Integer.parseInt(p[2]));
+    }
+
+    int elements() {
+      return h * w * c;
+    }
+  }
+
+  /**
+   * Runs the session for 1.5 s: the vector kernels are very slow until C2 compiles them, so that
+   * is done before the JMH warm-up, which a quick run keeps short.
+   */
+  static void warmUp(Session session, float[][] inputs, float[][] outputs) {
+    long until = System.nanoTime() + 1_500_000_000L;
+    while (System.nanoTime() < until) {
+      session.run(inputs, outputs);
+    }
   }
 
   static float[] gaussian(Random rnd, int n, float scale) {

@@ -1,11 +1,6 @@
 package org.bnn4j.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import java.nio.FloatBuffer;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bnn4j.Model;
@@ -63,20 +58,17 @@ public class ConvLayerBench {
   private float[][] outputs;
   private Model model;
   private Session session;
-  private OrtEnvironment env;
-  private OrtSession ort;
-  private OnnxTensor ortInput;
-  private Map<String, OnnxTensor> ortFeed;
+  private OrtRunner ort;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
-    int[] s = BenchModels.parseShape(shape);
-    int h = s[0];
-    int w = s[1];
-    int c = s[2];
-    float[] x = BenchModels.gaussian(new Random(1), c * h * w, 1f);
+    BenchModels.LayerShape s = BenchModels.LayerShape.parse(shape);
+    int h = s.h();
+    int w = s.w();
+    int c = s.c();
+    float[] x = BenchModels.gaussian(new Random(1), s.elements(), 1f);
     inputs = new float[][] {x};
-    outputs = new float[][] {new float[c * h * w]};
+    outputs = new float[][] {new float[s.elements()]};
     switch (impl) {
       case "binary" -> {
         Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
@@ -86,7 +78,7 @@ public class ConvLayerBench {
         BenchModels.checkExact("binary " + shape, BenchModels.reference(
             BenchModels.binaryConvLayer(h, w, c, 2), x), outputs[0]);
         System.out.println("kernels: " + Kernels.provider().name());
-        warmUp();
+        BenchModels.warmUp(session, inputs, outputs);
       }
       case "float" -> {
         float[][] weights = BenchModels.floatConvWeights(c, 3);
@@ -95,21 +87,13 @@ public class ConvLayerBench {
         session.run(inputs, outputs);
         BenchModels.checkClose("float " + shape, BenchModels.reference(
             BenchModels.floatConvLayer(h, w, c, weights), x), outputs[0], 1e-4f);
-        warmUp();
+        BenchModels.warmUp(session, inputs, outputs);
       }
       case "onnxruntime" -> {
         float[][] weights = BenchModels.floatConvWeights(c, 3);
-        env = OrtEnvironment.getEnvironment();
-        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-        opts.setIntraOpNumThreads(threads);
-        opts.setInterOpNumThreads(1);
-        ort = env.createSession(BenchModels.onnxConv(h, w, c, weights), opts);
-        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, c, h, w});
-        ortFeed = Map.of("x", ortInput);
-        try (OrtSession.Result r = ort.run(ortFeed)) {
-          FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-          fb.get(outputs[0]);
-        }
+        ort = new OrtRunner(BenchModels.onnxConv(h, w, c, weights), x, new long[] {1, c, h, w},
+            threads);
+        ort.run(outputs[0]);
         BenchModels.checkClose("onnxruntime " + shape, BenchModels.reference(
             BenchModels.floatConvLayer(h, w, c, weights), x), outputs[0], 1e-3f);
       }
@@ -117,23 +101,10 @@ public class ConvLayerBench {
     }
   }
 
-  /**
-   * The vector kernels are very slow until C2 compiles them: get that done before the JMH
-   * warm-up, which a quick run keeps short.
-   */
-  private void warmUp() {
-    long until = System.nanoTime() + 1_500_000_000L;
-    while (System.nanoTime() < until) {
-      session.run(inputs, outputs);
-    }
-  }
-
   @Benchmark
   public float[] layer() throws OrtException {
     if (ort != null) {
-      try (OrtSession.Result r = ort.run(ortFeed)) {
-        ((OnnxTensor) r.get(0)).getFloatBuffer().get(outputs[0]);
-      }
+      ort.run(outputs[0]);
       return outputs[0];
     }
     session.run(inputs, outputs);
@@ -147,7 +118,6 @@ public class ConvLayerBench {
       model.close();
     }
     if (ort != null) {
-      ortInput.close();
       ort.close();
     }
   }

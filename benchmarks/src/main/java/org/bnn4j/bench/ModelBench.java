@@ -1,13 +1,8 @@
 package org.bnn4j.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bnn4j.Model;
@@ -70,9 +65,7 @@ public class ModelBench {
   private float[][] outputs;
   private Model bnn;
   private Session session;
-  private OrtSession ort;
-  private OnnxTensor ortInput;
-  private Map<String, OnnxTensor> feed;
+  private OrtRunner ort;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
@@ -80,17 +73,9 @@ public class ModelBench {
     float[] x = BenchModels.gaussian(new Random(12), 3 * 224 * 224, 1f);
     inputs = new float[][] {x};
     outputs = new float[][] {new float[1000]};
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-    opts.setIntraOpNumThreads(threads);
-    opts.setInterOpNumThreads(1);
-    ort = env.createSession(onnx, opts);
-    ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, 3, 224, 224});
-    feed = Map.of("x", ortInput);
+    ort = new OrtRunner(onnx, x, new long[] {1, 3, 224, 224}, threads);
     float[] want = new float[1000];
-    try (OrtSession.Result r = ort.run(feed)) {
-      ((OnnxTensor) r.get(0)).getFloatBuffer().get(want);
-    }
+    ort.run(want);
     bnn = Model.load(onnx);
     session = bnn.newSession(SessionOptions.defaults().withThreads(threads));
     session.run(inputs, outputs);
@@ -112,7 +97,6 @@ public class ModelBench {
       bnn.close();
       session = null;
     } else {
-      ortInput.close();
       ort.close();
       ort = null;
     }
@@ -121,9 +105,7 @@ public class ModelBench {
   @Benchmark
   public float[] infer() throws OrtException {
     if (ort != null) {
-      try (OrtSession.Result r = ort.run(feed)) {
-        ((OnnxTensor) r.get(0)).getFloatBuffer().get(outputs[0]);
-      }
+      ort.run(outputs[0]);
     } else {
       session.run(inputs, outputs);
     }
@@ -137,7 +119,6 @@ public class ModelBench {
       bnn.close();
     }
     if (ort != null) {
-      ortInput.close();
       ort.close();
     }
   }

@@ -77,11 +77,11 @@ public class ZeroStateBench {
 
   @Setup(Level.Trial)
   public void setup() {
-    int[] s = BenchModels.parseShape(shape);
-    int h = s[0];
-    int w = s[1];
-    int c = s[2];
-    float[] x = BenchModels.gaussian(new Random(1), c * h * w, 1f);
+    BenchModels.LayerShape s = BenchModels.LayerShape.parse(shape);
+    int h = s.h();
+    int w = s.w();
+    int c = s.c();
+    float[] x = BenchModels.gaussian(new Random(1), s.elements(), 1f);
     for (int i = 0; i < x.length; i++) {
       if (x[i] == 0f) {
         x[i] = 1e-3f; // the thresholds are 0: only the zeros placed below may hit them
@@ -104,17 +104,14 @@ public class ZeroStateBench {
     }
     boolean zeroMode = !zeros.equals("plus");
     inputs = new float[][] {x};
-    outputs = new float[][] {new float[c * h * w]};
+    outputs = new float[][] {new float[s.elements()]};
     model = ModelInternals.fromGraph(layer(h, w, c, zeroMode));
     session = model.newSession(SessionOptions.defaults().withThreads(threads));
     session.run(inputs, outputs);
     BenchModels.checkExact("binary " + shape + " zeros " + zeros,
         BenchModels.reference(layer(h, w, c, zeroMode), x), outputs[0]);
     System.out.println("kernels: " + Kernels.provider().name());
-    long until = System.nanoTime() + 1_500_000_000L;
-    while (System.nanoTime() < until) {
-      session.run(inputs, outputs);
-    }
+    BenchModels.warmUp(session, inputs, outputs);
   }
 
   @Benchmark
