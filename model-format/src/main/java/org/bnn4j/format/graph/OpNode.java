@@ -86,14 +86,8 @@ public final class OpNode {
   }
 
   public long getLong(String key, long dflt) {
-    Object v = attrs.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Long l) {
-      return l;
-    }
-    throw badType(key, "an int", v);
+    Long v = get(key, Long.class, "an int");
+    return v == null ? dflt : v;
   }
 
   public int getInt(String key, int dflt) {
@@ -111,36 +105,18 @@ public final class OpNode {
   }
 
   public float getFloat(String key, float dflt) {
-    Object v = attrs.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Float f) {
-      return f;
-    }
-    throw badType(key, "a float", v);
+    Float v = get(key, Float.class, "a float");
+    return v == null ? dflt : v;
   }
 
   public String getString(String key, String dflt) {
-    Object v = attrs.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof String s) {
-      return s;
-    }
-    throw badType(key, "a string", v);
+    String v = get(key, String.class, "a string");
+    return v == null ? dflt : v;
   }
 
   public long[] getLongs(String key, long[] dflt) {
-    Object v = attrs.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof long[] a) {
-      return a.clone();
-    }
-    throw badType(key, "a list of ints", v);
+    long[] v = get(key, long[].class, "a list of ints");
+    return v == null ? dflt : v.clone();
   }
 
   /** Ints attribute of exactly {@code length} values, each in the int range. */
@@ -168,14 +144,17 @@ public final class OpNode {
   }
 
   public float[] getFloats(String key, float[] dflt) {
+    float[] v = get(key, float[].class, "a list of floats");
+    return v == null ? dflt : v.clone();
+  }
+
+  /** The attribute's value, null when absent; one of another type is malformed. */
+  private <T> T get(String key, Class<T> type, String expected) {
     Object v = attrs.get(key);
-    if (v == null) {
-      return dflt;
+    if (v == null || type.isInstance(v)) {
+      return type.cast(v);
     }
-    if (v instanceof float[] a) {
-      return a.clone();
-    }
-    throw badType(key, "a list of floats", v);
+    throw badType(key, expected, v);
   }
 
   private void require(String key) {

@@ -268,14 +268,8 @@ final class ConstantFolding {
     }
     out[axis] = (int) total;
     int n = checkedCount(w, out, limits);
-    long outer = 1;
-    for (int i = 0; i < axis; i++) {
-      outer *= out[i];
-    }
-    long inner = 1;
-    for (int i = axis + 1; i < out.length; i++) {
-      inner *= out[i];
-    }
+    long outer = product(out, 0, axis);
+    long inner = product(out, axis + 1, out.length);
     float[] f = first.isFloat() ? new float[n] : null;
     long[] l = first.isFloat() ? null : new long[n];
     int at = 0;
@@ -295,6 +289,15 @@ final class ConstantFolding {
         : Value.longs(out, l, first.onnxType());
   }
 
+  /** The product of {@code dims[from..to)}: the elements before or after an axis. */
+  private static long product(int[] dims, int from, int to) {
+    long p = 1;
+    for (int i = from; i < to; i++) {
+      p *= dims[i];
+    }
+    return p;
+  }
+
   /** ONNX Gather along {@code axis} (already non-negative) with integer indices. */
   static Value gather(Where w, Value data, Value indices, int axis, Limits limits) {
     if (indices.isFloat()) {
@@ -310,14 +313,8 @@ final class ConstantFolding {
       throw w.unsupported("output rank " + out.length + " is over " + ShapeInference.MAX_RANK);
     }
     int n = checkedCount(w, out, limits);
-    long outer = 1;
-    for (int i = 0; i < axis; i++) {
-      outer *= dd[i];
-    }
-    long inner = 1;
-    for (int i = axis + 1; i < dd.length; i++) {
-      inner *= dd[i];
-    }
+    long outer = product(dd, 0, axis);
+    long inner = product(dd, axis + 1, dd.length);
     long[] ix = indices.longs();
     int len = dd[axis];
     int[] map = new int[n];

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.attrs.EluAttrs;
+import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
@@ -77,10 +78,13 @@ final class ElementwiseTranslators {
   }
 
   private static void hardSigmoid(NodeContext c) {
-    c.attrs.allowOnly("alpha", "beta");
+    c.attrs.allowOnly(HardSigmoidAttrs.ALPHA, HardSigmoidAttrs.BETA);
     c.inputs(1, 1);
     c.emit(OpType.HARD_SIGMOID, "", List.of(c.in(0)), c.out(0),
-        "alpha", c.attrs.getFloat("alpha", 0.2f), "beta", c.attrs.getFloat("beta", 0.5f));
+        HardSigmoidAttrs.ALPHA, c.attrs.getFloat(HardSigmoidAttrs.ALPHA,
+            HardSigmoidAttrs.DEFAULT_ALPHA),
+        HardSigmoidAttrs.BETA, c.attrs.getFloat(HardSigmoidAttrs.BETA,
+            HardSigmoidAttrs.DEFAULT_BETA));
   }
 
   private static void prelu(NodeContext c) {

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.ValueType;
+import org.bnn4j.format.graph.attrs.GemmAttrs;
 
 /** Gemm, and MatMul lowered onto the engine's 2-D Gemm between Reshapes. */
 final class MatMulTranslators {
@@ -33,8 +34,9 @@ final class MatMulTranslators {
       }
     }
     List<String> ins = c.has(2) ? List.of(c.in(0), c.in(1), c.in(2)) : List.of(c.in(0), c.in(1));
-    c.emit(OpType.GEMM, "", ins, c.out(0), "transA", ta ? 1 : 0, "transB", tb ? 1 : 0,
-        "alpha", c.attrs.getFloat("alpha", 1f), "beta", c.attrs.getFloat("beta", 1f));
+    c.emit(OpType.GEMM, "", ins, c.out(0), GemmAttrs.TRANS_A, ta ? 1 : 0, GemmAttrs.TRANS_B,
+        tb ? 1 : 0, GemmAttrs.ALPHA, c.attrs.getFloat(GemmAttrs.ALPHA, GemmAttrs.DEFAULT_ALPHA),
+        GemmAttrs.BETA, c.attrs.getFloat(GemmAttrs.BETA, GemmAttrs.DEFAULT_BETA));
   }
 
   /** MatMul with B of rank 1 or 2, as Gemm between Reshapes where A or B is not 2-D. */

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.UnsupportedModelException;
 import org.bnn4j.format.onnx.proto.AttributeProto;
@@ -59,12 +60,8 @@ final class OnnxAttributes {
   }
 
   long getInt(String name, long dflt) {
-    AttributeProto a = byName.get(name);
-    if (a == null) {
-      return dflt;
-    }
-    check(a, AttributeType.INT, a.hasI());
-    return a.getI();
+    AttributeProto a = typed(name, AttributeType.INT, AttributeProto::hasI);
+    return a == null ? dflt : a.getI();
   }
 
   /** An int attribute in the int range. */
@@ -78,30 +75,21 @@ final class OnnxAttributes {
   }
 
   float getFloat(String name, float dflt) {
-    AttributeProto a = byName.get(name);
-    if (a == null) {
-      return dflt;
-    }
-    check(a, AttributeType.FLOAT, a.hasF());
-    return a.getF();
+    AttributeProto a = typed(name, AttributeType.FLOAT, AttributeProto::hasF);
+    return a == null ? dflt : a.getF();
   }
 
   String getString(String name, String dflt) {
-    AttributeProto a = byName.get(name);
-    if (a == null) {
-      return dflt;
-    }
-    check(a, AttributeType.STRING, a.hasS());
-    return a.getS().toString(StandardCharsets.UTF_8);
+    AttributeProto a = typed(name, AttributeType.STRING, AttributeProto::hasS);
+    return a == null ? dflt : a.getS().toString(StandardCharsets.UTF_8);
   }
 
   /** An ints attribute, or null when absent. */
   long[] getInts(String name) {
-    AttributeProto a = byName.get(name);
+    AttributeProto a = typed(name, AttributeType.INTS, x -> true);
     if (a == null) {
       return null;
     }
-    check(a, AttributeType.INTS, true);
     long[] out = new long[a.getIntsCount()];
     for (int i = 0; i < out.length; i++) {
       out[i] = a.getInts(i);
@@ -135,11 +123,10 @@ final class OnnxAttributes {
 
   /** A floats attribute, or null when absent. */
   float[] getFloats(String name) {
-    AttributeProto a = byName.get(name);
+    AttributeProto a = typed(name, AttributeType.FLOATS, x -> true);
     if (a == null) {
       return null;
     }
-    check(a, AttributeType.FLOATS, true);
     float[] out = new float[a.getFloatsCount()];
     for (int i = 0; i < out.length; i++) {
       out[i] = a.getFloats(i);
@@ -149,12 +136,18 @@ final class OnnxAttributes {
 
   /** A tensor attribute, or null when absent. */
   TensorProto getTensor(String name) {
+    AttributeProto a = typed(name, AttributeType.TENSOR, AttributeProto::hasT);
+    return a == null ? null : a.getT();
+  }
+
+  /** The named attribute checked to be of type {@code expected}, or null when absent. */
+  private AttributeProto typed(String name, AttributeType expected,
+      Predicate<AttributeProto> hasField) {
     AttributeProto a = byName.get(name);
-    if (a == null) {
-      return null;
+    if (a != null) {
+      check(a, expected, hasField.test(a));
     }
-    check(a, AttributeType.TENSOR, a.hasT());
-    return a.getT();
+    return a;
   }
 
   /**

@@ -77,39 +77,36 @@ public final class OnnxTensors {
       throw new ModelFormatException(what + " has both raw_data and " + typedField(type)
           + "; a tensor stores its data in one of them");
     }
-    boolean floating = isFloatType(type);
-    float[] f = floating ? new float[0] : null;
-    long[] l = floating ? null : new long[0];
+    ByteBuffer raw = null;
     if (t.hasRawData()) {
-      ByteString raw = t.getRawData();
+      ByteString bytes = t.getRawData();
       long expected = count * size;
-      if (raw.size() != expected) {
+      if (bytes.size() != expected) {
         throw new ModelFormatException(what + ": " + typeName(type) + " " + Arrays.toString(dims)
-            + " needs " + expected + " bytes of raw_data, found " + raw.size());
+            + " needs " + expected + " bytes of raw_data, found " + bytes.size());
       }
-      ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      if (floating) {
-        f = new float[n];
-        readRawFloats(b, type, f);
-      } else {
-        l = new long[n];
-        readRawLongs(b, type, l, what);
-      }
-    } else {
-      if (typed != n) {
-        throw new ModelFormatException(what + ": " + typeName(type) + " " + Arrays.toString(dims)
-            + " needs " + n + " values, found " + typed + " in " + typedField(type)
-            + (typed == 0 ? " and no raw_data" : ""));
-      }
-      if (floating) {
-        f = new float[n];
-        readTypedFloats(t, type, f);
-      } else {
-        l = new long[n];
-        readTypedLongs(t, type, l, what);
-      }
+      raw = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    } else if (typed != n) {
+      throw new ModelFormatException(what + ": " + typeName(type) + " " + Arrays.toString(dims)
+          + " needs " + n + " values, found " + typed + " in " + typedField(type)
+          + (typed == 0 ? " and no raw_data" : ""));
     }
-    return floating ? ConstTensor.ofFloats(dims, f) : ConstTensor.ofInt64(dims, l);
+    if (isFloatType(type)) {
+      float[] f = new float[n];
+      if (raw != null) {
+        readRawFloats(raw, type, f);
+      } else {
+        readTypedFloats(t, type, f);
+      }
+      return ConstTensor.ofFloats(dims, f);
+    }
+    long[] l = new long[n];
+    if (raw != null) {
+      readRawLongs(raw, type, l, what);
+    } else {
+      readTypedLongs(t, type, l, what);
+    }
+    return ConstTensor.ofInt64(dims, l);
   }
 
   /**
