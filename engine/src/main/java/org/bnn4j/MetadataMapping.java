@@ -26,29 +26,19 @@ final class MetadataMapping {
       }
       shape.add((int) d);
     }
-    InputSpec.Layout layout = switch (s.layout()) {
-      case NCHW -> InputSpec.Layout.NCHW;
-      case NC -> InputSpec.Layout.NC;
-      case UNSPECIFIED -> InputSpec.Layout.UNSPECIFIED;
-    };
-    InputSpec.ColorMode color = switch (s.colorMode()) {
-      case GRAYSCALE -> InputSpec.ColorMode.GRAYSCALE;
-      case RGB -> InputSpec.ColorMode.RGB;
-      case BGR -> InputSpec.ColorMode.BGR;
-      case UNSPECIFIED -> InputSpec.ColorMode.UNSPECIFIED;
-    };
-    InputSpec.Background background = switch (s.background()) {
-      case DARK -> InputSpec.Background.DARK;
-      case LIGHT -> InputSpec.Background.LIGHT;
-      case UNSPECIFIED -> InputSpec.Background.UNSPECIFIED;
-    };
-    InputSpec.Fit fit = switch (s.fit()) {
-      case PAD -> InputSpec.Fit.PAD;
-      case MNIST -> InputSpec.Fit.MNIST;
-      case STRETCH, UNSPECIFIED -> InputSpec.Fit.STRETCH;
-    };
     float scale = s.pixelScale() == 0f ? 1f / 255f : s.pixelScale();
-    return new InputSpec(s.name(), shape, layout, color, s.mean(), s.std(), scale, background,
-        fit);
+    InputSpec.Fit fit = s.fit() == GraphMetadata.Fit.UNSPECIFIED ? InputSpec.Fit.STRETCH
+        : sameName(s.fit(), InputSpec.Fit.class);
+    return new InputSpec(s.name(), shape, sameName(s.layout(), InputSpec.Layout.class),
+        sameName(s.colorMode(), InputSpec.ColorMode.class), s.mean(), s.std(), scale,
+        sameName(s.background(), InputSpec.Background.class), fit);
+  }
+
+  /**
+   * The API's constant named as the file's: the graph's enums and the API's name the same
+   * choices (MetadataMappingTest holds every constant to that).
+   */
+  static <E extends Enum<E>> E sameName(Enum<?> stored, Class<E> api) {
+    return Enum.valueOf(api, stored.name());
   }
 }

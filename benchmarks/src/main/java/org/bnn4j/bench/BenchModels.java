@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Random;
-import org.bnn4j.Session;
 import org.bnn4j.format.ShapeInference;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
@@ -41,17 +40,6 @@ final class BenchModels {
 
     int elements() {
       return h * w * c;
-    }
-  }
-
-  /**
-   * Runs the session for 1.5 s: the vector kernels are very slow until C2 compiles them, so that
-   * is done before the JMH warm-up, which a quick run keeps short.
-   */
-  static void warmUp(Session session, float[][] inputs, float[][] outputs) {
-    long until = System.nanoTime() + 1_500_000_000L;
-    while (System.nanoTime() < until) {
-      session.run(inputs, outputs);
     }
   }
 

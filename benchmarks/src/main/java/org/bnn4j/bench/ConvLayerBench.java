@@ -3,9 +3,6 @@ package org.bnn4j.bench;
 import ai.onnxruntime.OrtException;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.bnn4j.Model;
-import org.bnn4j.Session;
-import org.bnn4j.SessionOptions;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.kernels.Kernels;
@@ -54,11 +51,7 @@ public class ConvLayerBench {
   @Param({"1"})
   public int threads;
 
-  private float[][] inputs;
-  private float[][] outputs;
-  private Model model;
-  private Session session;
-  private OrtRunner ort;
+  private Runner runner;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
@@ -67,35 +60,32 @@ public class ConvLayerBench {
     int w = s.w();
     int c = s.c();
     float[] x = BenchModels.gaussian(new Random(1), s.elements(), 1f);
-    inputs = new float[][] {x};
-    outputs = new float[][] {new float[s.elements()]};
+    float[] y = new float[s.elements()];
     switch (impl) {
       case "binary" -> {
         Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
-        model = ModelInternals.fromGraph(g);
-        session = model.newSession(SessionOptions.defaults().withThreads(threads));
-        session.run(inputs, outputs);
+        Bnn4jRunner bnn = new Bnn4jRunner(ModelInternals.fromGraph(g), threads, x, y);
+        runner = bnn;
         BenchModels.checkExact("binary " + shape, BenchModels.reference(
-            BenchModels.binaryConvLayer(h, w, c, 2), x), outputs[0]);
+            BenchModels.binaryConvLayer(h, w, c, 2), x), bnn.run());
         System.out.println("kernels: " + Kernels.provider().name());
-        BenchModels.warmUp(session, inputs, outputs);
+        bnn.warmUp();
       }
       case "float" -> {
         float[][] weights = BenchModels.floatConvWeights(c, 3);
-        model = ModelInternals.fromGraph(BenchModels.floatConvLayer(h, w, c, weights));
-        session = model.newSession(SessionOptions.defaults().withThreads(threads));
-        session.run(inputs, outputs);
+        Bnn4jRunner bnn = new Bnn4jRunner(
+            ModelInternals.fromGraph(BenchModels.floatConvLayer(h, w, c, weights)), threads, x, y);
+        runner = bnn;
         BenchModels.checkClose("float " + shape, BenchModels.reference(
-            BenchModels.floatConvLayer(h, w, c, weights), x), outputs[0], 1e-4f);
-        BenchModels.warmUp(session, inputs, outputs);
+            BenchModels.floatConvLayer(h, w, c, weights), x), bnn.run(), 1e-4f);
+        bnn.warmUp();
       }
       case "onnxruntime" -> {
         float[][] weights = BenchModels.floatConvWeights(c, 3);
-        ort = new OrtRunner(BenchModels.onnxConv(h, w, c, weights), x, new long[] {1, c, h, w},
-            threads);
-        ort.run(outputs[0]);
+        runner = new OrtRunner(BenchModels.onnxConv(h, w, c, weights), x,
+            new long[] {1, c, h, w}, threads, y);
         BenchModels.checkClose("onnxruntime " + shape, BenchModels.reference(
-            BenchModels.floatConvLayer(h, w, c, weights), x), outputs[0], 1e-3f);
+            BenchModels.floatConvLayer(h, w, c, weights), x), runner.run(), 1e-3f);
       }
       default -> throw new IllegalArgumentException("impl " + impl);
     }
@@ -103,22 +93,13 @@ public class ConvLayerBench {
 
   @Benchmark
   public float[] layer() throws OrtException {
-    if (ort != null) {
-      ort.run(outputs[0]);
-      return outputs[0];
-    }
-    session.run(inputs, outputs);
-    return outputs[0];
+    return runner.run();
   }
 
   @TearDown(Level.Trial)
   public void close() throws OrtException {
-    if (session != null) {
-      session.close();
-      model.close();
-    }
-    if (ort != null) {
-      ort.close();
+    if (runner != null) {
+      runner.close();
     }
   }
 }

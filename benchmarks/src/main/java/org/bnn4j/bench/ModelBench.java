@@ -6,8 +6,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bnn4j.Model;
-import org.bnn4j.Session;
-import org.bnn4j.SessionOptions;
 import org.bnn4j.format.onnx.proto.AttributeProto;
 import org.bnn4j.format.onnx.proto.GraphProto;
 import org.bnn4j.format.onnx.proto.ModelProto;
@@ -61,28 +59,21 @@ public class ModelBench {
   @Param({"1", "2"})
   public int threads;
 
-  private float[][] inputs;
-  private float[][] outputs;
-  private Model bnn;
-  private Session session;
-  private OrtRunner ort;
+  private Runner runner;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
     byte[] onnx = new NetBuilder(model, 11).build();
     float[] x = BenchModels.gaussian(new Random(12), 3 * 224 * 224, 1f);
-    inputs = new float[][] {x};
-    outputs = new float[][] {new float[1000]};
-    ort = new OrtRunner(onnx, x, new long[] {1, 3, 224, 224}, threads);
-    float[] want = new float[1000];
-    ort.run(want);
-    bnn = Model.load(onnx);
-    session = bnn.newSession(SessionOptions.defaults().withThreads(threads));
-    session.run(inputs, outputs);
+    OrtRunner ort = new OrtRunner(onnx, x, new long[] {1, 3, 224, 224}, threads,
+        new float[1000]);
+    float[] want = ort.run();
+    Bnn4jRunner bnn = new Bnn4jRunner(Model.load(onnx), threads, x, new float[1000]);
+    float[] got = bnn.run();
     double num = 0;
     double den = 0;
     for (int i = 0; i < 1000; i++) {
-      num += (want[i] - outputs[0][i]) * (double) (want[i] - outputs[0][i]);
+      num += (want[i] - got[i]) * (double) (want[i] - got[i]);
       den += want[i] * (double) want[i];
     }
     double rel = Math.sqrt(num / Math.max(den, 1e-30));
@@ -90,36 +81,26 @@ public class ModelBench {
       throw new IllegalStateException(model + ": bnn4j and ONNX Runtime differ, relative L2 "
           + rel);
     }
-    System.out.println(model + ": " + ModelInternals.graph(bnn).nodes().size()
+    System.out.println(model + ": " + ModelInternals.graph(bnn.model()).nodes().size()
         + " bnn4j nodes, relative L2 vs ORT " + rel);
     if (impl.equals("onnxruntime")) {
-      session.close();
       bnn.close();
-      session = null;
+      runner = ort;
     } else {
       ort.close();
-      ort = null;
+      runner = bnn;
     }
   }
 
   @Benchmark
   public float[] infer() throws OrtException {
-    if (ort != null) {
-      ort.run(outputs[0]);
-    } else {
-      session.run(inputs, outputs);
-    }
-    return outputs[0];
+    return runner.run();
   }
 
   @TearDown(Level.Trial)
   public void close() throws OrtException {
-    if (session != null) {
-      session.close();
-      bnn.close();
-    }
-    if (ort != null) {
-      ort.close();
+    if (runner != null) {
+      runner.close();
     }
   }
 

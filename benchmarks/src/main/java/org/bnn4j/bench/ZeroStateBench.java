@@ -3,9 +3,6 @@ package org.bnn4j.bench;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.bnn4j.internal.ModelInternals;
-import org.bnn4j.Model;
-import org.bnn4j.Session;
-import org.bnn4j.SessionOptions;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -58,10 +55,7 @@ public class ZeroStateBench {
   @Param({"1"})
   public int threads;
 
-  private float[][] inputs;
-  private float[][] outputs;
-  private Model model;
-  private Session session;
+  private Bnn4jRunner runner;
 
   static Graph layer(int h, int w, int c, boolean zeroMode) {
     Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
@@ -103,26 +97,21 @@ public class ZeroStateBench {
       default -> throw new IllegalArgumentException("zeros " + zeros);
     }
     boolean zeroMode = !zeros.equals("plus");
-    inputs = new float[][] {x};
-    outputs = new float[][] {new float[s.elements()]};
-    model = ModelInternals.fromGraph(layer(h, w, c, zeroMode));
-    session = model.newSession(SessionOptions.defaults().withThreads(threads));
-    session.run(inputs, outputs);
+    runner = new Bnn4jRunner(ModelInternals.fromGraph(layer(h, w, c, zeroMode)), threads, x,
+        new float[s.elements()]);
     BenchModels.checkExact("binary " + shape + " zeros " + zeros,
-        BenchModels.reference(layer(h, w, c, zeroMode), x), outputs[0]);
+        BenchModels.reference(layer(h, w, c, zeroMode), x), runner.run());
     System.out.println("kernels: " + Kernels.provider().name());
-    BenchModels.warmUp(session, inputs, outputs);
+    runner.warmUp();
   }
 
   @Benchmark
   public float[] layer() {
-    session.run(inputs, outputs);
-    return outputs[0];
+    return runner.run();
   }
 
   @TearDown(Level.Trial)
   public void close() {
-    session.close();
-    model.close();
+    runner.close();
   }
 }
