@@ -153,7 +153,7 @@ public final class ShapeInference {
   // ---- ops ----
 
   private static int[] conv2d(Graph g, OpNode n) {
-    attrs(n, "strides", "pads", "dilations", "group");
+    attrs(n, Conv2dAttrs.STRIDES, Conv2dAttrs.PADS, Conv2dAttrs.DILATIONS, Conv2dAttrs.GROUP);
     inputCount(n, 2, 3);
     ValueType x = floatIn(g, n, 0, "X");
     ValueType w = floatIn(g, n, 1, "W");
@@ -191,13 +191,11 @@ public final class ShapeInference {
   }
 
   private static int[] pool2d(Graph g, OpNode n, boolean max) {
-    if (max) {
-      attrs(n, "kernel", "strides", "pads", "dilations", "ceil_mode");
-    } else {
-      attrs(n, "kernel", "strides", "pads", "ceil_mode", "count_include_pad");
-    }
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, max
+        ? new String[] {PoolAttrs.KERNEL, Conv2dAttrs.STRIDES, Conv2dAttrs.PADS,
+            Conv2dAttrs.DILATIONS, PoolAttrs.CEIL_MODE}
+        : new String[] {PoolAttrs.KERNEL, Conv2dAttrs.STRIDES, Conv2dAttrs.PADS,
+            PoolAttrs.CEIL_MODE, PoolAttrs.COUNT_INCLUDE_PAD});
     rank(n, "X", x, 4, "[N, C, H, W]");
     PoolAttrs a = PoolAttrs.of(n);
     int[] kernel = a.kernel();
@@ -218,15 +216,13 @@ public final class ShapeInference {
   }
 
   private static int[] globalPool(Graph g, OpNode n) {
-    attrs(n);
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n);
     rank(n, "X", x, 4, "[N, C, H, W]");
     return new int[] {x.dim(0), x.dim(1), 1, 1};
   }
 
   private static int[] batchNorm(Graph g, OpNode n) {
-    attrs(n, "epsilon");
+    attrs(n, BatchNormAttrs.EPSILON);
     inputCount(n, 5, 5);
     ValueType x = floatIn(g, n, 0, "X");
     if (x.rank() < 2) {
@@ -279,13 +275,12 @@ public final class ShapeInference {
     for (OpType.Attribute a : declared) {
       a.checkKind(n);
     }
-    attrs(n, declared.stream().map(OpType.Attribute::name).toArray(String[]::new));
-    inputCount(n, 1, 1);
-    return floatIn(g, n, 0, "X").dims();
+    return onlyInputX(g, n, declared.stream().map(OpType.Attribute::name)
+        .toArray(String[]::new)).dims();
   }
 
   private static int[] clip(Graph g, OpNode n) {
-    attrs(n, "min", "max");
+    attrs(n, ClipAttrs.MIN, ClipAttrs.MAX);
     inputCount(n, 1, 1);
     ClipAttrs.of(n);
     return floatIn(g, n, 0, "X").dims();
@@ -309,9 +304,7 @@ public final class ShapeInference {
 
   /** Slice: starts and steps index each axis; the output dims are given and checked in range. */
   private static int[] slice(Graph g, OpNode n) {
-    attrs(n, "starts", "steps", "dims");
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, SliceAttrs.STARTS, SliceAttrs.STEPS, SliceAttrs.DIMS);
     int r = x.rank();
     SliceAttrs a = SliceAttrs.of(n, r);
     long[] starts = a.starts();
@@ -332,15 +325,13 @@ public final class ShapeInference {
   }
 
   private static int[] softmax(Graph g, OpNode n) {
-    attrs(n, "axis");
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, AxisAttrs.AXIS);
     axis(n, "axis", AxisAttrs.of(n).axis(), x.rank());
     return x.dims();
   }
 
   private static int[] concat(Graph g, OpNode n) {
-    attrs(n, "axis");
+    attrs(n, AxisAttrs.AXIS);
     if (n.inputs().isEmpty()) {
       throw new ModelFormatException(n.where() + " has no inputs");
     }
@@ -368,9 +359,7 @@ public final class ShapeInference {
   }
 
   private static int[] reshape(Graph g, OpNode n) {
-    attrs(n, "shape");
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, ReshapeAttrs.SHAPE);
     int[] out = ReshapeAttrs.of(n).shape();
     checkRank(n, out.length);
     long count = 1;
@@ -385,9 +374,7 @@ public final class ShapeInference {
   }
 
   private static int[] transpose(Graph g, OpNode n) {
-    attrs(n, "perm");
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, TransposeAttrs.PERM);
     int[] perm = TransposeAttrs.of(n, x.rank()).perm();
     boolean[] seen = new boolean[x.rank()];
     int[] out = new int[x.rank()];
@@ -404,9 +391,7 @@ public final class ShapeInference {
   }
 
   private static int[] pad(Graph g, OpNode n) {
-    attrs(n, "pads", "mode", "value");
-    inputCount(n, 1, 1);
-    ValueType x = floatIn(g, n, 0, "X");
+    ValueType x = onlyInputX(g, n, PadAttrs.PADS, PadAttrs.MODE, PadAttrs.VALUE);
     int r = x.rank();
     int[] pads = PadAttrs.of(n, r).pads();
     int[] out = new int[r];
@@ -421,7 +406,7 @@ public final class ShapeInference {
   }
 
   private static int[] gemm(Graph g, OpNode n) {
-    attrs(n, "transA", "transB", "alpha", "beta");
+    attrs(n, GemmAttrs.TRANS_A, GemmAttrs.TRANS_B, GemmAttrs.ALPHA, GemmAttrs.BETA);
     inputCount(n, 2, 3);
     ValueType a = floatIn(g, n, 0, "A");
     ValueType b = floatIn(g, n, 1, "B");
@@ -461,6 +446,13 @@ public final class ShapeInference {
   }
 
   // ---- checks ----
+
+  /** Checks the attributes are among {@code allowed} and the only input is a float X. */
+  private static ValueType onlyInputX(Graph g, OpNode n, String... allowed) {
+    attrs(n, allowed);
+    inputCount(n, 1, 1);
+    return floatIn(g, n, 0, "X");
+  }
 
   private static void attrs(OpNode n, String... allowed) {
     List<String> ok = Arrays.asList(allowed);

@@ -20,11 +20,6 @@ public record BinarizeAttrs(boolean zeroState) {
    * @throws ModelFormatException when it is neither "plus" nor "zero"
    */
   public static BinarizeAttrs of(OpNode node) {
-    String zero = node.getString(ZERO_ATTRIBUTE, DEFAULT_ZERO);
-    if (!zero.equals(PLUS) && !zero.equals(ZERO)) {
-      throw new ModelFormatException(node.where() + ": attribute 'zero' is '" + zero
-          + "', expected 'plus' or 'zero'");
-    }
-    return new BinarizeAttrs(zero.equals(ZERO));
+    return new BinarizeAttrs(Check.either(node, ZERO_ATTRIBUTE, DEFAULT_ZERO, PLUS, ZERO));
   }
 }

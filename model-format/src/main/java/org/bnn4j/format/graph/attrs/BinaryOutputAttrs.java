@@ -20,11 +20,6 @@ public record BinaryOutputAttrs(boolean bits) {
    * @throws ModelFormatException when it is neither "float" nor "bits"
    */
   public static BinaryOutputAttrs of(OpNode node) {
-    String mode = node.getString(OUTPUT, DEFAULT_OUTPUT);
-    if (!mode.equals(FLOAT) && !mode.equals(BITS)) {
-      throw new ModelFormatException(node.where() + ": attribute 'output' is '" + mode
-          + "', expected 'float' or 'bits'");
-    }
-    return new BinaryOutputAttrs(mode.equals(BITS));
+    return new BinaryOutputAttrs(Check.either(node, OUTPUT, DEFAULT_OUTPUT, FLOAT, BITS));
   }
 }

@@ -16,20 +16,18 @@ final class Check {
   }
 
   static int[] positive(OpNode n, String key, int[] v) {
-    for (int x : v) {
-      if (x < 1) {
-        throw new ModelFormatException(n.where() + ": " + key + " " + Arrays.toString(v)
-            + " must all be >= 1");
-      }
-    }
-    return v;
+    return atLeast(n, key, v, 1);
   }
 
   static int[] nonNegative(OpNode n, String key, int[] v) {
+    return atLeast(n, key, v, 0);
+  }
+
+  private static int[] atLeast(OpNode n, String key, int[] v, int min) {
     for (int x : v) {
-      if (x < 0) {
+      if (x < min) {
         throw new ModelFormatException(n.where() + ": " + key + " " + Arrays.toString(v)
-            + " must all be >= 0");
+            + " must all be >= " + min);
       }
     }
     return v;
@@ -42,5 +40,18 @@ final class Check {
       throw new ModelFormatException(n.where() + ": " + key + " is " + v + ", expected 0 or 1");
     }
     return v == 1;
+  }
+
+  /**
+   * A string attribute that is one of two values, {@code dflt} when absent: true when it is
+   * {@code yes}.
+   */
+  static boolean either(OpNode n, String key, String dflt, String no, String yes) {
+    String v = n.getString(key, dflt);
+    if (!v.equals(no) && !v.equals(yes)) {
+      throw new ModelFormatException(n.where() + ": attribute '" + key + "' is '" + v
+          + "', expected '" + no + "' or '" + yes + "'");
+    }
+    return v.equals(yes);
   }
 }
