@@ -255,6 +255,24 @@ class ShapeInferenceTest {
         () -> infer(g, node(OpType.RELU, List.of("nowhere"))));
   }
 
+  /** The ops with no case of their own: Elu and Selu follow the declaration on OpType. */
+  @Test
+  void declaredElementwiseOpsCheckTheirAttributes() {
+    Graph g = graph("x", 2, 3);
+    assertArrayEquals(new int[] {2, 3}, infer(g, node(OpType.ELU, List.of("x"), "alpha", 0.5f)));
+    assertArrayEquals(new int[] {2, 3}, infer(g, node(OpType.SELU, List.of("x"),
+        "alpha", 1.5f, "gamma", 1.1f)));
+    // Selu's gamma is not an Elu attribute; a declared one of another type is malformed.
+    assertThrows(UnsupportedModelException.class,
+        () -> infer(g, node(OpType.ELU, List.of("x"), "gamma", 1.1f)));
+    assertThrows(ModelFormatException.class,
+        () -> infer(g, node(OpType.SELU, List.of("x"), "gamma", "1.1")));
+    assertThrows(ModelFormatException.class,
+        () -> infer(g, node(OpType.HARD_SIGMOID, List.of("x"), "beta", 1L)));
+    assertThrows(ModelFormatException.class,
+        () -> infer(g, node(OpType.ELU, List.of("x", "x"))));
+  }
+
   @Test
   void batchNormChecksItsParameters() {
     Graph g = graph("x", 2, 3, 4, 5);
