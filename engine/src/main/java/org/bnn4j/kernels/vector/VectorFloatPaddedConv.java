@@ -1,0 +1,212 @@
+package org.bnn4j.kernels.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.bnn4j.kernels.FloatConvKernel;
+import org.bnn4j.kernels.Window2d;
+
+/**
+ * A stride-1 float convolution whose patch panels are plain vector copies from a zero-padded
+ * input, then the packed GEMM of {@link VectorFloatGemm}.
+ *
+ * <p>With stride 1, output position {@code (oy, ox)} and tap {@code (ic, ky, kx)} read padded
+ * input {@code [ic][oy + ky*dilH][ox + kx*dilW]}. Numbering positions over the padded width
+ * {@code wp} (virtual position {@code oy * wp + ox}; the columns {@code ox >= ow} are computed and
+ * dropped), one tap's inputs for consecutive virtual positions are consecutive floats at a fixed
+ * offset {@code off[kk]}: every row of every panel is {@code nv} whole-vector copies, with no
+ * edge, padding or row-crossing cases. im2col's per-row bookkeeping cost a third of a 56x56x64
+ * layer; this costs one copy of the input with its border plus {@code (wp - ow) / wp} wasted
+ * columns (2 of 58 there). Results go to a worker's tile rows and are copied out row segment by
+ * row segment. Each output adds its reduction steps in ascending order from the bias, one FMA
+ * each, as in {@link VectorFloatConv}, so the bits do not depend on the thread split.
+ */
+final class VectorFloatPaddedConv implements FloatConvKernel {
+  private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
+  private static final int L = VectorConstants.FLOAT_LANES;
+  static final int KC = VectorFloatConv.KC;
+
+  private final int c;
+  private final int h;
+  private final int w;
+  private final int m;
+  private final int oh;
+  private final int ow;
+  private final int k;
+  private final Window2d win;
+  private final float[] bias;
+  private final int mr;
+  private final int nv;
+  private final int nr;
+  private final float[] packed;
+  private final int blocks;
+  /** Padded input plane: {@code hp} rows of {@code wp}. */
+  private final int hp;
+  private final int wp;
+  /** Virtual positions ({@code oh * wp}) and their panels of nr. */
+  private final int virtual;
+  private final int panels;
+  /** Per reduction step, the offset of its patch row in the padded input. */
+  private final int[] off;
+  /** Floats of the padded input: the planes plus zeros the last panel may read past them. */
+  private final int paddedFloats;
+
+  /** Whether the window suits this kernel: stride 1 both ways. */
+  static boolean supports(Window2d win) {
+    return win.strideH() == 1 && win.strideW() == 1;
+  }
+
+  VectorFloatPaddedConv(int c, int h, int w, int m, Window2d win, int oh, int ow,
+      float[] weights, float[] bias) {
+    this(c, h, w, m, win, oh, ow, weights, bias, VectorFloatGemm.Tile.forLanes(L));
+  }
+
+  /** With a given register tile (tests run every tile on any machine). */
+  VectorFloatPaddedConv(int c, int h, int w, int m, Window2d win, int oh, int ow,
+      float[] weights, float[] bias, VectorFloatGemm.Tile tile) {
+    if (!supports(win)) {
+      throw new IllegalArgumentException("stride " + win.strideH() + "x" + win.strideW());
+    }
+    this.c = c;
+    this.h = h;
+    this.w = w;
+    this.m = m;
+    this.oh = oh;
+    this.ow = ow;
+    this.k = c * win.kernelH() * win.kernelW();
+    this.win = win;
+    this.bias = bias;
+    this.mr = tile.mr();
+    this.nv = tile.nv();
+    this.nr = tile.nr();
+    this.packed = VectorFloatGemm.packA(weights, m, k, mr);
+    this.blocks = (m + mr - 1) / mr;
+    int spanH = (win.kernelH() - 1) * win.dilationH();
+    int spanW = (win.kernelW() - 1) * win.dilationW();
+    this.hp = oh + spanH;
+    this.wp = ow + spanW;
+    this.virtual = Math.multiplyExact(oh, wp);
+    this.panels = (virtual + nr - 1) / nr;
+    int plane = Math.multiplyExact(hp, wp);
+    // The last panel reads up to panels * nr - virtual floats past the last plane's rows.
+    this.paddedFloats = Math.addExact(Math.multiplyExact(c, plane),
+        panels * nr - virtual + spanW);
+    this.off = new int[k];
+    int kh = win.kernelH();
+    int kw = win.kernelW();
+    for (int ic = 0, kk = 0; ic < c; ic++) {
+      for (int ky = 0; ky < kh; ky++) {
+        for (int kx = 0; kx < kw; kx++, kk++) {
+          off[kk] = ic * plane + ky * win.dilationH() * wp + kx * win.dilationW();
+        }
+      }
+    }
+  }
+
+  /** The padded input. */
+  @Override
+  public int sharedScratchFloats() {
+    return paddedFloats;
+  }
+
+  /** One patch panel and the tile rows of every channel block over it. */
+  @Override
+  public int workerScratchFloats() {
+    return k * nr + blocks * mr * nr;
+  }
+
+  @Override
+  public int workItems() {
+    return panels;
+  }
+
+  @Override
+  public int grain() {
+    return 1;
+  }
+
+  /** One item per input channel (the last also zeroes the tail past the planes). */
+  @Override
+  public int prepareItems() {
+    return c;
+  }
+
+  @Override
+  public void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from,
+      int to) {
+    int plane = hp * wp;
+    int pt = win.padTop();
+    int pl = win.padLeft();
+    // Input columns [0, w) land at padded columns [pl, pl + w), clipped to [0, wp).
+    int q0 = Math.min(pl, wp);
+    int q1 = Math.min(wp, pl + w);
+    for (int ic = from; ic < to; ic++) {
+      int dst = sharedOff + ic * plane;
+      int src = xOff + (b * c + ic) * h * w;
+      for (int r = 0; r < hp; r++, dst += wp) {
+        int iy = r - pt;
+        if (iy < 0 || iy >= h || q1 <= q0) {
+          java.util.Arrays.fill(scratch, dst, dst + wp, 0f);
+          continue;
+        }
+        java.util.Arrays.fill(scratch, dst, dst + q0, 0f);
+        System.arraycopy(x, src + iy * w, scratch, dst + q0, q1 - q0);
+        java.util.Arrays.fill(scratch, dst + q1, dst + wp, 0f);
+      }
+      if (ic == c - 1) {
+        java.util.Arrays.fill(scratch, sharedOff + c * plane, sharedOff + paddedFloats, 0f);
+      }
+    }
+  }
+
+  @Override
+  public void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch,
+      int sharedOff, int workerOff, int from, int to) {
+    int yImage = yOff + b * m * oh * ow;
+    int col = workerOff;
+    int tile = workerOff + k * nr;
+    for (int j = from; j < to; j++) {
+      int src = sharedOff + j * nr;
+      for (int kk = 0; kk < k; kk++) {
+        int s = src + off[kk];
+        int d = col + kk * nr;
+        for (int v = 0; v < nr; v += L) {
+          FloatVector.fromArray(S, scratch, s + v).intoArray(scratch, d + v);
+        }
+      }
+      for (int mo = 0; mo < blocks * mr; mo++) {
+        FloatVector bv = FloatVector.broadcast(S, bias == null || mo >= m ? 0f : bias[mo]);
+        for (int v = 0; v < nr; v += L) {
+          bv.intoArray(scratch, tile + mo * nr + v);
+        }
+      }
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        for (int blk = 0; blk < blocks; blk++) {
+          VectorFloatGemm.micro(mr, nv, packed, blk * mr * k + k0 * mr, scratch, col + k0 * nr,
+              kc, scratch, tile + blk * mr * nr, nr);
+        }
+      }
+      scatter(scratch, tile, j * nr, Math.min(virtual, (j + 1) * nr), y, yImage);
+    }
+  }
+
+  /** Virtual positions {@code [p0, p1)} from the tile rows to y, the real columns only. */
+  private void scatter(float[] buf, int tile, int p0, int p1, float[] y, int yImage) {
+    int ohw = oh * ow;
+    int p = p0;
+    while (p < p1) {
+      int oy = p / wp;
+      int ox = p - oy * wp;
+      int seg = Math.min(p1 - p, wp - ox);
+      int len = Math.min(seg, ow - ox);
+      if (len > 0) {
+        int src = tile + (p - p0);
+        int dst = yImage + oy * ow + ox;
+        for (int mo = 0; mo < m; mo++) {
+          System.arraycopy(buf, src + mo * nr, y, dst + mo * ohw, len);
+        }
+      }
+      p += seg;
+    }
+  }
+}
