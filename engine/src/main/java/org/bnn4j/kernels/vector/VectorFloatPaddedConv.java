@@ -23,7 +23,18 @@ import org.bnn4j.kernels.Window2d;
 final class VectorFloatPaddedConv implements FloatConvKernel {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
-  static final int KC = VectorFloatConv.KC;
+  /**
+   * Reduction steps per slice: a group's packed slice (up to 4 x KC x nr floats, 128 KiB on
+   * AVX2) stays in L2 while each channel block's weight slice (mr x KC) is reused from L1 by
+   * every panel of the group. 512 measured a little faster than 256 and 1024 on AVX2.
+   */
+  static final int KC = 512;
+  /**
+   * Most panels per work item. A group shares each weight slice while it is in L1 (the weights
+   * of a 7x7x512 layer, 9 MiB, stream from memory once per group, not once per panel), and its
+   * patch rows are copied as one contiguous run per source row instead of once per panel.
+   */
+  static final int MAX_GROUP = 4;
 
   private final int c;
   private final int h;
@@ -45,6 +56,8 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
   /** Virtual positions ({@code oh * wp}) and their panels of nr. */
   private final int virtual;
   private final int panels;
+  /** Panels per work item. */
+  private final int group;
   /** Per reduction step, the offset of its patch row in the padded input. */
   private final int[] off;
   /** Floats of the padded input: the planes plus zeros the last panel may read past them. */
@@ -86,6 +99,8 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     this.wp = ow + spanW;
     this.virtual = Math.multiplyExact(oh, wp);
     this.panels = (virtual + nr - 1) / nr;
+    // At least two items when there are two panels, so two workers can share a small layer.
+    this.group = Math.max(1, Math.min(MAX_GROUP, panels / 2));
     int plane = Math.multiplyExact(hp, wp);
     // The last panel reads up to panels * nr - virtual floats past the last plane's rows.
     this.paddedFloats = Math.addExact(Math.multiplyExact(c, plane),
@@ -108,15 +123,15 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     return paddedFloats;
   }
 
-  /** One patch panel and the tile rows of every channel block over it. */
+  /** A group's slice of patch panels and its tile rows of every channel block. */
   @Override
   public int workerScratchFloats() {
-    return k * nr + blocks * mr * nr;
+    return group * Math.min(KC, k) * nr + blocks * mr * group * nr;
   }
 
   @Override
   public int workItems() {
-    return panels;
+    return (panels + group - 1) / group;
   }
 
   @Override
@@ -163,35 +178,49 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
       int sharedOff, int workerOff, int from, int to) {
     int yImage = yOff + b * m * oh * ow;
     int col = workerOff;
-    int tile = workerOff + k * nr;
-    for (int j = from; j < to; j++) {
-      int src = sharedOff + j * nr;
-      for (int kk = 0; kk < k; kk++) {
-        int s = src + off[kk];
-        int d = col + kk * nr;
-        for (int v = 0; v < nr; v += L) {
-          FloatVector.fromArray(S, scratch, s + v).intoArray(scratch, d + v);
-        }
-      }
+    int slice = Math.min(KC, k) * nr;
+    int ldc = group * nr;
+    int tile = workerOff + group * slice;
+    for (int g = from; g < to; g++) {
+      int j0 = g * group;
+      int count = Math.min(panels, j0 + group) - j0;
+      int span = count * nr;
+      int src = sharedOff + j0 * nr;
       for (int mo = 0; mo < blocks * mr; mo++) {
         FloatVector bv = FloatVector.broadcast(S, bias == null || mo >= m ? 0f : bias[mo]);
-        for (int v = 0; v < nr; v += L) {
-          bv.intoArray(scratch, tile + mo * nr + v);
+        for (int v = 0; v < span; v += L) {
+          bv.intoArray(scratch, tile + mo * ldc + v);
         }
       }
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = Math.min(KC, k - k0);
+        // Panel jj's rows of this slice go to col + jj * slice, [kc][nr].
+        for (int kk = 0; kk < kc; kk++) {
+          int s = src + off[k0 + kk];
+          int d = col + kk * nr;
+          for (int v = 0; v < span; v += L) {
+            FloatVector.fromArray(S, scratch, s + v).intoArray(scratch,
+                d + v / nr * slice + v % nr);
+          }
+        }
         for (int blk = 0; blk < blocks; blk++) {
-          VectorFloatGemm.micro(mr, nv, packed, blk * mr * k + k0 * mr, scratch, col + k0 * nr,
-              kc, scratch, tile + blk * mr * nr, nr);
+          int ai = blk * mr * k + k0 * mr;
+          int ci = tile + blk * mr * ldc;
+          for (int jj = 0; jj < count; jj++) {
+            VectorFloatGemm.micro(mr, nv, packed, ai, scratch, col + jj * slice, kc, scratch,
+                ci + jj * nr, ldc);
+          }
         }
       }
-      scatter(scratch, tile, j * nr, Math.min(virtual, (j + 1) * nr), y, yImage);
+      scatter(scratch, tile, ldc, j0 * nr, Math.min(virtual, j0 * nr + span), y, yImage);
     }
   }
 
-  /** Virtual positions {@code [p0, p1)} from the tile rows to y, the real columns only. */
-  private void scatter(float[] buf, int tile, int p0, int p1, float[] y, int yImage) {
+  /**
+   * Virtual positions {@code [p0, p1)} from the tile rows ({@code ldc} apart, starting at p0)
+   * to y, the real columns only.
+   */
+  private void scatter(float[] buf, int tile, int ldc, int p0, int p1, float[] y, int yImage) {
     int ohw = oh * ow;
     int p = p0;
     while (p < p1) {
@@ -203,7 +232,7 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
         int src = tile + (p - p0);
         int dst = yImage + oy * ow + ox;
         for (int mo = 0; mo < m; mo++) {
-          System.arraycopy(buf, src + mo * nr, y, dst + mo * ohw, len);
+          System.arraycopy(buf, src + mo * ldc, y, dst + mo * ohw, len);
         }
       }
       p += seg;
