@@ -58,6 +58,11 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
   private final int panels;
   /** Panels per work item. */
   private final int group;
+  /**
+   * Channel-block ranges per group: 2 when there is only one group (a 7x7 layer's 4 panels), so
+   * two workers still share the layer and each streams half the weights, once.
+   */
+  private final int parts;
   /** Per reduction step, the offset of its patch row in the padded input. */
   private final int[] off;
   /** Floats of the padded input: the planes plus zeros the last panel may read past them. */
@@ -99,8 +104,8 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     this.wp = ow + spanW;
     this.virtual = Math.multiplyExact(oh, wp);
     this.panels = (virtual + nr - 1) / nr;
-    // At least two items when there are two panels, so two workers can share a small layer.
-    this.group = Math.max(1, Math.min(MAX_GROUP, panels / 2));
+    this.group = Math.min(MAX_GROUP, panels);
+    this.parts = (panels + group - 1) / group >= 2 ? 1 : Math.min(2, blocks);
     int plane = Math.multiplyExact(hp, wp);
     // The last panel reads up to panels * nr - virtual floats past the last plane's rows.
     this.paddedFloats = Math.addExact(Math.multiplyExact(c, plane),
@@ -131,7 +136,7 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
 
   @Override
   public int workItems() {
-    return (panels + group - 1) / group;
+    return (panels + group - 1) / group * parts;
   }
 
   @Override
@@ -181,12 +186,15 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     int slice = Math.min(KC, k) * nr;
     int ldc = group * nr;
     int tile = workerOff + group * slice;
-    for (int g = from; g < to; g++) {
+    for (int item = from; item < to; item++) {
+      int g = item / parts;
+      int blkFrom = item % parts * blocks / parts;
+      int blkTo = (item % parts + 1) * blocks / parts;
       int j0 = g * group;
       int count = Math.min(panels, j0 + group) - j0;
       int span = count * nr;
       int src = sharedOff + j0 * nr;
-      for (int mo = 0; mo < blocks * mr; mo++) {
+      for (int mo = blkFrom * mr; mo < blkTo * mr; mo++) {
         FloatVector bv = FloatVector.broadcast(S, bias == null || mo >= m ? 0f : bias[mo]);
         for (int v = 0; v < span; v += L) {
           bv.intoArray(scratch, tile + mo * ldc + v);
@@ -203,7 +211,7 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
                 d + v / nr * slice + v % nr);
           }
         }
-        for (int blk = 0; blk < blocks; blk++) {
+        for (int blk = blkFrom; blk < blkTo; blk++) {
           int ai = blk * mr * k + k0 * mr;
           int ci = tile + blk * mr * ldc;
           for (int jj = 0; jj < count; jj++) {
@@ -212,15 +220,17 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
           }
         }
       }
-      scatter(scratch, tile, ldc, j0 * nr, Math.min(virtual, j0 * nr + span), y, yImage);
+      scatter(scratch, tile, ldc, j0 * nr, Math.min(virtual, j0 * nr + span), blkFrom * mr,
+          Math.min(m, blkTo * mr), y, yImage);
     }
   }
 
   /**
-   * Virtual positions {@code [p0, p1)} from the tile rows ({@code ldc} apart, starting at p0)
-   * to y, the real columns only.
+   * Virtual positions {@code [p0, p1)} of channels {@code [m0, m1)} from the tile rows ({@code
+   * ldc} apart, starting at p0) to y, the real columns only.
    */
-  private void scatter(float[] buf, int tile, int ldc, int p0, int p1, float[] y, int yImage) {
+  private void scatter(float[] buf, int tile, int ldc, int p0, int p1, int m0, int m1,
+      float[] y, int yImage) {
     int ohw = oh * ow;
     int p = p0;
     while (p < p1) {
@@ -231,7 +241,7 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
       if (len > 0) {
         int src = tile + (p - p0);
         int dst = yImage + oy * ow + ox;
-        for (int mo = 0; mo < m; mo++) {
+        for (int mo = m0; mo < m1; mo++) {
           System.arraycopy(buf, src + mo * ldc, y, dst + mo * ohw, len);
         }
       }
