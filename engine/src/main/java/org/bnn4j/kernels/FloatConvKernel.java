@@ -3,7 +3,7 @@ package org.bnn4j.kernels;
 /**
  * A float convolution prepared for one layer (the vector ones: a packed GEMM of the weights
  * {@code [m, c*kH*kW]}, packed at load, with panels of the patch matrix, packed from a zero-padded
- * input for stride 1 and by im2col otherwise; the scalar one: the reference loop, an item per
+ * input for strides 1 and 2 and by im2col otherwise; the scalar one: the reference loop, an item per
  * output channel). One image's work is
  * {@link #prepareItems()} independent packing items, then {@link #workItems()} independent items
  * that use them; threads split each kind (the second at multiples of {@link #grain()}). The vector kernel's accumulation order differs from the

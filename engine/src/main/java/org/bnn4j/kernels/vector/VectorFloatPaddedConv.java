@@ -6,8 +6,8 @@ import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.Window2d;
 
 /**
- * A stride-1 float convolution whose patch panels are plain vector copies from a zero-padded
- * input, then the packed GEMM of {@link VectorFloatGemm}.
+ * A stride-1 or stride-2 float convolution whose patch panels are plain vector copies from a
+ * zero-padded input, then the packed GEMM of {@link VectorFloatGemm}.
  *
  * <p>With stride 1, output position {@code (oy, ox)} and tap {@code (ic, ky, kx)} read padded
  * input {@code [ic][oy + ky*dilH][ox + kx*dilW]}. Numbering positions over the padded width
@@ -17,7 +17,12 @@ import org.bnn4j.kernels.Window2d;
  * edge, padding or row-crossing cases. im2col's per-row bookkeeping cost a third of a 56x56x64
  * layer; this costs one copy of the input with its border plus {@code (wp - ow) / wp} wasted
  * columns (2 of 58 there). Results go to a worker's tile rows and are copied out row segment by
- * row segment. Each output adds its reduction steps in ascending order from the bias, one FMA
+ * row segment.
+ *
+ * <p>Stride 2 becomes stride 1 by splitting each padded channel into its four phases (even or
+ * odd rows by even or odd columns): tap {@code (ky, kx)} of output {@code (oy, ox)} is phase
+ * {@code (ky*dilH % 2, kx*dilW % 2)} at {@code (oy + ky*dilH / 2, ox + kx*dilW / 2)}, so the 7x7/2
+ * stem and the 1x1/2 and 3x3/2 downsamples need no im2col either. Each output adds its reduction steps in ascending order from the bias, one FMA
  * each, as in {@link VectorFloatConv}, so the bits do not depend on the thread split.
  */
 final class VectorFloatPaddedConv implements FloatConvKernel {
@@ -50,7 +55,10 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
   private final int nr;
   private final float[] packed;
   private final int blocks;
-  /** Padded input plane: {@code hp} rows of {@code wp}. */
+  /** Strides, each 1 or 2: a padded channel is {@code sh * sw} phase planes. */
+  private final int sh;
+  private final int sw;
+  /** One phase plane of the padded input: {@code hp} rows of {@code wp}. */
   private final int hp;
   private final int wp;
   /** Virtual positions ({@code oh * wp}) and their panels of nr. */
@@ -65,12 +73,15 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
   private final int parts;
   /** Per reduction step, the offset of its patch row in the padded input. */
   private final int[] off;
+  /** Phases ({@code py * sw + px}) some tap reads; the others are never written or read. */
+  private final boolean[] usedPhase;
   /** Floats of the padded input: the planes plus zeros the last panel may read past them. */
   private final int paddedFloats;
 
-  /** Whether the window suits this kernel: stride 1 both ways. */
+  /** Whether the window suits this kernel: stride 1 or 2 each way. */
   static boolean supports(Window2d win) {
-    return win.strideH() == 1 && win.strideW() == 1;
+    return (win.strideH() == 1 || win.strideH() == 2)
+        && (win.strideW() == 1 || win.strideW() == 2);
   }
 
   VectorFloatPaddedConv(int c, int h, int w, int m, Window2d win, int oh, int ow,
@@ -98,8 +109,11 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     this.nr = tile.nr();
     this.packed = VectorFloatGemm.packA(weights, m, k, mr);
     this.blocks = (m + mr - 1) / mr;
-    int spanH = (win.kernelH() - 1) * win.dilationH();
-    int spanW = (win.kernelW() - 1) * win.dilationW();
+    this.sh = win.strideH();
+    this.sw = win.strideW();
+    // Rows (columns) of a phase plane a tap reaches past the output's: (kernel span) / stride.
+    int spanH = (win.kernelH() - 1) * win.dilationH() / sh;
+    int spanW = (win.kernelW() - 1) * win.dilationW() / sw;
     this.hp = oh + spanH;
     this.wp = ow + spanW;
     this.virtual = Math.multiplyExact(oh, wp);
@@ -108,15 +122,19 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     this.parts = (panels + group - 1) / group >= 2 ? 1 : Math.min(2, blocks);
     int plane = Math.multiplyExact(hp, wp);
     // The last panel reads up to panels * nr - virtual floats past the last plane's rows.
-    this.paddedFloats = Math.addExact(Math.multiplyExact(c, plane),
+    this.paddedFloats = Math.addExact(Math.multiplyExact(c * sh * sw, plane),
         panels * nr - virtual + spanW);
+    this.usedPhase = new boolean[sh * sw];
     this.off = new int[k];
     int kh = win.kernelH();
     int kw = win.kernelW();
     for (int ic = 0, kk = 0; ic < c; ic++) {
       for (int ky = 0; ky < kh; ky++) {
         for (int kx = 0; kx < kw; kx++, kk++) {
-          off[kk] = ic * plane + ky * win.dilationH() * wp + kx * win.dilationW();
+          int dy = ky * win.dilationH();
+          int dx = kx * win.dilationW();
+          off[kk] = ((ic * sh + dy % sh) * sw + dx % sw) * plane + dy / sh * wp + dx / sw;
+          usedPhase[dy % sh * sw + dx % sw] = true;
         }
       }
     }
@@ -156,24 +174,39 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     int plane = hp * wp;
     int pt = win.padTop();
     int pl = win.padLeft();
-    // Input columns [0, w) land at padded columns [pl, pl + w), clipped to [0, wp).
-    int q0 = Math.min(pl, wp);
-    int q1 = Math.min(wp, pl + w);
     for (int ic = from; ic < to; ic++) {
-      int dst = sharedOff + ic * plane;
       int src = xOff + (b * c + ic) * h * w;
-      for (int r = 0; r < hp; r++, dst += wp) {
-        int iy = r - pt;
-        if (iy < 0 || iy >= h || q1 <= q0) {
-          java.util.Arrays.fill(scratch, dst, dst + wp, 0f);
-          continue;
+      for (int py = 0; py < sh; py++) {
+        for (int px = 0; px < sw; px++) {
+          if (!usedPhase[py * sw + px]) {
+            continue; // a 1x1 stride-2 layer reads one phase of four
+          }
+          // Phase column q holds input column sw*q + px - pl: valid for q in [q0, q1).
+          int q0 = Math.min(wp, Math.max(0, (pl - px + sw - 1) / sw));
+          int q1 = Math.max(q0, Math.min(wp, Math.floorDiv(w - 1 + pl - px, sw) + 1));
+          int dst = sharedOff + ((ic * sh + py) * sw + px) * plane;
+          for (int r = 0; r < hp; r++, dst += wp) {
+            int iy = sh * r + py - pt;
+            if (iy < 0 || iy >= h || q1 == q0) {
+              java.util.Arrays.fill(scratch, dst, dst + wp, 0f);
+              continue;
+            }
+            java.util.Arrays.fill(scratch, dst, dst + q0, 0f);
+            int row = src + iy * w + px - pl;
+            if (sw == 1) {
+              System.arraycopy(x, row + q0, scratch, dst + q0, q1 - q0);
+            } else {
+              for (int q = q0; q < q1; q++) {
+                scratch[dst + q] = x[row + sw * q];
+              }
+            }
+            java.util.Arrays.fill(scratch, dst + q1, dst + wp, 0f);
+          }
         }
-        java.util.Arrays.fill(scratch, dst, dst + q0, 0f);
-        System.arraycopy(x, src + iy * w, scratch, dst + q0, q1 - q0);
-        java.util.Arrays.fill(scratch, dst + q1, dst + wp, 0f);
       }
       if (ic == c - 1) {
-        java.util.Arrays.fill(scratch, sharedOff + c * plane, sharedOff + paddedFloats, 0f);
+        java.util.Arrays.fill(scratch, sharedOff + c * sh * sw * plane, sharedOff + paddedFloats,
+            0f);
       }
     }
   }
