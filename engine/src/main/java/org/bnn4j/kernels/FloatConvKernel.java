@@ -1,16 +1,17 @@
 package org.bnn4j.kernels;
 
 /**
- * A float convolution prepared for one layer (the vector one: im2col into packed panels of the
- * patch matrix, then a GEMM of the weights {@code [m, c*kH*kW]} with the panels, written straight
- * to NCHW; the scalar one: the reference loop, an item per output channel). One image's work is
+ * A float convolution prepared for one layer (the vector ones: a packed GEMM of the weights
+ * {@code [m, c*kH*kW]}, packed at load, with panels of the patch matrix, packed from a zero-padded
+ * input for strides 1 and 2 and by im2col otherwise; the scalar one: the reference loop, an item per
+ * output channel). One image's work is
  * {@link #prepareItems()} independent packing items, then {@link #workItems()} independent items
  * that use them; threads split each kind (the second at multiples of {@link #grain()}). The vector kernel's accumulation order differs from the
  * reference (FMA), so its results agree within float rounding, not bit for bit; no kernel's
  * results depend on how the items are split.
  */
 public interface FloatConvKernel {
-  /** Floats of scratch all workers share (a whole patch matrix), possibly 0. */
+  /** Floats of scratch all workers share (a patch matrix, a padded input), possibly 0. */
   int sharedScratchFloats();
 
   /** Floats of scratch each worker needs for itself, possibly 0. */

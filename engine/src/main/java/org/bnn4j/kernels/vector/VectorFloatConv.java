@@ -8,28 +8,34 @@ import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.Window2d;
 
 /**
- * Float convolution as im2col + GEMM with a 4 x (2 * lanes) FMA micro-kernel: four output
- * channels' weights broadcast, two vectors of patch-matrix columns (output positions) loaded,
- * eight accumulators. The patch matrix is written in panels of 2 * lanes positions so the
- * micro-kernel reads it contiguously; output rows are NCHW planes, so results go straight to y.
+ * Float convolution as im2col + the packed GEMM of {@link VectorFloatGemm}: the weights are
+ * packed once, here, into panels of {@code mr} output channels; the patch matrix is written in
+ * panels of {@code nr} positions; an {@code mr x nr} register tile accumulates over slices of
+ * {@link #KC} reduction steps. Output rows are NCHW planes, so interior tiles accumulate straight
+ * into y; a tile on the edge (the last channels when m is not a multiple of mr, the last
+ * positions when the plane is not a multiple of nr) runs all of k into a worker's tile buffer
+ * and copies its real part out. Every output starts from its bias and adds the reduction steps
+ * in ascending order, one FMA each, whatever the tile, schedule or thread split: the bits do
+ * not depend on them.
  *
  * <p>Two schedules. When the weights fit in L2 (the stem, 1x1 downsamples, early layers with few
  * channels) each panel is packed right before all output channels consume it, by the worker
  * that owns it: the patch matrix never leaves L1/L2 and packing runs on every thread. Otherwise
- * the whole patch matrix is packed once and workers split the output channels, so the large
- * weights stream through the cache once per reduction slab instead of once per panel.
+ * the whole patch matrix is packed once and workers split the channel blocks, so the large
+ * weights stream through the cache once per reduction slice instead of once per panel.
  */
 final class VectorFloatConv implements FloatConvKernel {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
-  /**
-   * Most output channels per micro-kernel block: five rows of two vectors are ten accumulators,
-   * enough to cover the FMA latency on two pipes, and with the two panel vectors and a broadcast
-   * they still fit in 16 registers (six rows spilled).
-   */
-  static final int MR = 5;
   /** Weights up to this size are re-read from L2 for every panel (the fused schedule). */
   static final int FUSED_WEIGHT_BYTES = 256 * 1024;
+  /** Reduction steps per slice: a panel's slice (KC x nr floats, 16 KiB on AVX2) stays in L1. */
+  static final int KC = 256;
+  /**
+   * Bytes of patch-matrix slices the shared schedule keeps in L2 while one weight slice (mr x
+   * KC) sits in L1: that many panels are swept per channel block before the next block.
+   */
+  static final int L2_PANEL_BYTES = 192 * 1024;
 
   private final int c;
   private final int h;
@@ -40,14 +46,29 @@ final class VectorFloatConv implements FloatConvKernel {
   private final int ohw;
   private final int k;
   private final Window2d win;
-  private final float[] weights;
   private final float[] bias;
   /** Per kernel column kx: the output columns whose input column lies inside the row. */
   private final int[] firstValidOx;
   private final int[] endValidOx;
   private final boolean fused;
-  /** Output channel blocks: block i is channels {@code [blockStart[i], blockStart[i + 1])}. */
-  private final int[] blockStart;
+
+  /** The register tile: mr channels by nv vectors (nr positions). */
+  private final int mr;
+  private final int nv;
+  private final int nr;
+  /** The weights as {@code [blocks][k][mr]} ({@link VectorFloatGemm#packA}). */
+  private final float[] packed;
+  /** Channel blocks of mr, and how many of them have mr real channels. */
+  private final int blocks;
+  private final int fullBlocks;
+  /** Position panels of nr, how many are full, and the last one's positions and width. */
+  private final int panels;
+  private final int fullPanels;
+  private final int tailCnt;
+  private final int tailNv;
+  private final int tailWidth;
+  /** Full panels the shared schedule sweeps per channel block (see {@link #L2_PANEL_BYTES}). */
+  private final int panelsPerSweep;
 
   VectorFloatConv(int c, int h, int w, int m, Window2d win, int oh, int ow, float[] weights,
       float[] bias) {
@@ -57,8 +78,13 @@ final class VectorFloatConv implements FloatConvKernel {
 
   VectorFloatConv(int c, int h, int w, int m, Window2d win, int oh, int ow, float[] weights,
       float[] bias, boolean fused) {
+    this(c, h, w, m, win, oh, ow, weights, bias, fused, VectorFloatGemm.Tile.forLanes(L));
+  }
+
+  /** With a given schedule and register tile (tests run every tile on any machine). */
+  VectorFloatConv(int c, int h, int w, int m, Window2d win, int oh, int ow, float[] weights,
+      float[] bias, boolean fused, VectorFloatGemm.Tile tile) {
     this.fused = fused;
-    this.blockStart = channelBlocks(m);
     this.c = c;
     this.h = h;
     this.w = w;
@@ -68,8 +94,19 @@ final class VectorFloatConv implements FloatConvKernel {
     this.ohw = oh * ow;
     this.k = c * win.kernelH() * win.kernelW();
     this.win = win;
-    this.weights = weights;
     this.bias = bias;
+    this.mr = tile.mr();
+    this.nv = tile.nv();
+    this.nr = tile.nr();
+    this.packed = VectorFloatGemm.packA(weights, m, k, mr);
+    this.blocks = (m + mr - 1) / mr;
+    this.fullBlocks = m / mr;
+    this.panels = (ohw + nr - 1) / nr;
+    this.fullPanels = ohw / nr;
+    this.tailCnt = ohw - fullPanels * nr;
+    this.tailNv = (tailCnt + L - 1) / L;
+    this.tailWidth = tailNv * L;
+    this.panelsPerSweep = Math.max(1, L2_PANEL_BYTES / (4 * KC * nr));
     // Hoisted out of im2col: two integer divisions per (panel, tap) cost as much as the copy.
     int kw = win.kernelW();
     firstValidOx = new int[kw];
@@ -84,67 +121,21 @@ final class VectorFloatConv implements FloatConvKernel {
     }
   }
 
-  /**
-   * Blocks of five channels, then of four (every m from 12 on is a sum of fives and fours), then
-   * single rows for what is left of a small m.
-   */
-  static int[] channelBlocks(int m) {
-    int fours = 0;
-    while (4 * fours <= m && (m - 4 * fours) % 5 != 0) {
-      fours++;
-    }
-    int fives;
-    if (4 * fours <= m) {
-      fives = (m - 4 * fours) / 5;
-    } else {
-      fives = m / 5;
-      fours = 0;
-    }
-    int singles = m - 5 * fives - 4 * fours;
-    int[] start = new int[fives + fours + singles + 1];
-    int i = 0;
-    for (int f = 0; f < fives; f++, i++) {
-      start[i + 1] = start[i] + 5;
-    }
-    for (int f = 0; f < fours; f++, i++) {
-      start[i + 1] = start[i] + 4;
-    }
-    for (int f = 0; f < singles; f++, i++) {
-      start[i + 1] = start[i] + 1;
-    }
-    return start;
-  }
-
-  /** Output positions per panel: two vectors. */
-  static final int NR = 2 * L;
-
-  private int panels() {
-    return (ohw + NR - 1) / NR;
-  }
-
-  private boolean partialPanel() {
-    return ohw % NR != 0;
-  }
-
-  /** The whole patch matrix, in the channel-split schedule. */
+  /** The whole patch matrix, in the shared schedule. */
   @Override
   public int sharedScratchFloats() {
-    return fused ? 0 : panels() * k * NR;
+    return fused ? 0 : panels * k * nr;
   }
 
-  /**
-   * One panel in the fused schedule, and MR rows of NR floats for a partial last panel: the tail
-   * kernels store whole vectors there and copy the real positions out (masked stores are not
-   * intrinsified on every CPU and would allocate).
-   */
+  /** One panel in the fused schedule, and an mr x nr tile buffer for edge tiles. */
   @Override
   public int workerScratchFloats() {
-    return (fused ? k * NR : 0) + (partialPanel() ? MR * NR : 0);
+    return (fused ? k * nr : 0) + mr * nr;
   }
 
   @Override
   public int workItems() {
-    return fused ? panels() : blockStart.length - 1;
+    return fused ? panels : blocks;
   }
 
   @Override
@@ -154,68 +145,134 @@ final class VectorFloatConv implements FloatConvKernel {
 
   @Override
   public int prepareItems() {
-    return fused ? 0 : panels();
+    return fused ? 0 : panels;
   }
 
   @Override
   public void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from,
       int to) {
-    im2col(x, xOff, b, scratch, sharedOff + from * k * NR, from, to);
+    im2col(x, xOff, b, scratch, sharedOff + from * k * nr, from, to);
   }
 
   @Override
   public void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch,
       int sharedOff, int workerOff, int from, int to) {
-    int tail = workerOff + (fused ? k * NR : 0);
+    int yImage = yOff + b * m * ohw;
     if (!fused) {
-      gemm(scratch, sharedOff, y, yOff, b, from, to);
-      if (partialPanel()) {
-        tailPanel(scratch, sharedOff + (panels() - 1) * k * NR, scratch, tail, y, yOff, b, from,
-            to);
-      }
+      sweep(scratch, sharedOff, y, yImage, scratch, workerOff, from, to);
       return;
     }
-    int full = ohw / NR;
+    int tile = workerOff + k * nr;
     for (int j = from; j < to; j++) {
       im2col(x, xOff, b, scratch, workerOff, j, j + 1);
-      if (j < full) {
-        panelGemm(scratch, workerOff, y, yOff + (b * m) * ohw + j * NR);
-      } else {
-        tailPanel(scratch, workerOff, scratch, tail, y, yOff, b, 0, blockStart.length - 1);
-      }
+      panel(scratch, workerOff, j, y, yImage, scratch, tile);
     }
   }
 
-  /** All output channels of one full panel: accumulators start from the bias. */
-  private void panelGemm(float[] col, int cOff, float[] y, int yBase) {
-    // Two vector stores per row: Arrays.fill on 16 floats cost 3% of Bi-Real ResNet-18.
-    for (int mo = 0; mo < m; mo++) {
-      int row = yBase + mo * ohw;
-      FloatVector start = FloatVector.broadcast(S, bias == null ? 0f : bias[mo]);
-      start.intoArray(y, row);
-      start.intoArray(y, row + L);
+  /** All channel blocks of panel j, whose patch columns start at {@code cOff}. */
+  private void panel(float[] col, int cOff, int j, float[] y, int yImage, float[] tb,
+      int tile) {
+    int p0 = j * nr;
+    if (j >= fullPanels) {
+      for (int blk = 0; blk < blocks; blk++) {
+        edgeTile(col, cOff, blk, tailNv, p0, tailCnt, y, yImage, tb, tile);
+      }
+      return;
+    }
+    for (int mo = 0; mo < fullBlocks * mr; mo++) {
+      fillBias(y, yImage + mo * ohw + p0, nr, mo);
     }
     for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      for (int blk = 0; blk + 1 < blockStart.length; blk++) {
-        int mo = blockStart[blk];
-        block(col, cOff, mo, blockStart[blk + 1] - mo, y, yBase + mo * ohw, ohw, k0, k1);
+      int kc = Math.min(KC, k - k0);
+      for (int blk = 0; blk < fullBlocks; blk++) {
+        VectorFloatGemm.micro(mr, nv, packed, blk * mr * k + k0 * mr, col, cOff + k0 * nr, kc, y,
+            yImage + blk * mr * ohw + p0, ohw);
+      }
+    }
+    if (fullBlocks < blocks) {
+      edgeTile(col, cOff, fullBlocks, nv, p0, nr, y, yImage, tb, tile);
+    }
+  }
+
+  /**
+   * Channel blocks {@code [from, to)} over the whole patch matrix (the shared schedule): for each
+   * sweep of panels and slice of k, one block's weight slice stays in L1 while it meets every
+   * panel's slice in L2.
+   */
+  private void sweep(float[] col, int sOff, float[] y, int yImage, float[] tb, int tile,
+      int from, int to) {
+    int panel = k * nr;
+    int inner = Math.min(to, fullBlocks);
+    for (int mo = from * mr; mo < inner * mr; mo++) {
+      fillBias(y, yImage + mo * ohw, fullPanels * nr, mo);
+    }
+    for (int j0 = 0; j0 < fullPanels; j0 += panelsPerSweep) {
+      int j1 = Math.min(fullPanels, j0 + panelsPerSweep);
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        for (int blk = from; blk < inner; blk++) {
+          int ai = blk * mr * k + k0 * mr;
+          int yb = yImage + blk * mr * ohw;
+          for (int j = j0; j < j1; j++) {
+            VectorFloatGemm.micro(mr, nv, packed, ai, col, sOff + j * panel + k0 * nr, kc, y,
+                yb + j * nr, ohw);
+          }
+        }
+      }
+    }
+    for (int blk = from; blk < to; blk++) {
+      if (blk >= fullBlocks) {
+        for (int j = 0; j < fullPanels; j++) {
+          edgeTile(col, sOff + j * panel, blk, nv, j * nr, nr, y, yImage, tb, tile);
+        }
+      }
+      if (tailCnt > 0) {
+        edgeTile(col, sOff + fullPanels * panel, blk, tailNv, fullPanels * nr, tailCnt, y,
+            yImage, tb, tile);
       }
     }
   }
 
   /**
+   * Channel block blk over the panel at {@code cOff} ({@code vecs} vectors wide, positions
+   * {@code p0 ...} of which {@code cnt} are real): all of k into the tile buffer, started from
+   * the bias (0 for channels past m), then the real channels and positions copied to y.
+   */
+  private void edgeTile(float[] col, int cOff, int blk, int vecs, int p0, int cnt, float[] y,
+      int yImage, float[] tb, int tile) {
+    int width = vecs * L;
+    int mo = blk * mr;
+    for (int r = 0; r < mr; r++) {
+      fillBias(tb, tile + r * width, width, mo + r);
+    }
+    VectorFloatGemm.micro(mr, vecs, packed, mo * k, col, cOff, k, tb, tile, width);
+    int rows = Math.min(mr, m - mo);
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(tb, tile + r * width, y, yImage + (mo + r) * ohw + p0, cnt);
+    }
+  }
+
+  /** {@code len} floats (a multiple of L) of channel mo's bias, 0 past m or without bias. */
+  private void fillBias(float[] y, int off, int len, int mo) {
+    FloatVector v = FloatVector.broadcast(S, bias == null || mo >= m ? 0f : bias[mo]);
+    for (int i = 0; i < len; i += L) {
+      v.intoArray(y, off + i);
+    }
+  }
+
+  /**
    * Writes panels {@code [jFrom, jTo)} of the patch matrix from {@code sOff} on: panel j holds
-   * {@code [k][NR]} for positions {@code j*NR ...}, so the micro-kernel reads it contiguously;
-   * positions past the end are zero.
+   * {@code [k][nr]} for positions {@code j*nr ...}, so the micro-kernel reads it contiguously;
+   * the last, partial panel is {@code [k][tailWidth]} in the same slot, positions past the end
+   * zero.
    */
   private void im2col(float[] x, int xOff, int b, float[] col, int sOff, int jFrom, int jTo) {
     int kh = win.kernelH();
     int kw = win.kernelW();
-    int panel = k * NR;
-    if (partialPanel() && jTo == panels()) {
+    int panel = k * nr;
+    if (tailCnt > 0 && jTo == panels) {
       int last = sOff + (jTo - 1 - jFrom) * panel;
-      java.util.Arrays.fill(col, last, last + panel, 0f);
+      java.util.Arrays.fill(col, last, last + k * tailWidth, 0f);
     }
     int sh = win.strideH();
     int sw = win.strideW();
@@ -224,12 +281,13 @@ final class VectorFloatConv implements FloatConvKernel {
     int dilH = win.dilationH();
     int dilW = win.dilationW();
     for (int j = jFrom; j < jTo; j++) {
-      int p0 = j * NR;
-      int cnt = Math.min(NR, ohw - p0);
+      int p0 = j * nr;
+      int cnt = Math.min(nr, ohw - p0);
+      int pw = j < fullPanels ? nr : tailWidth;
       int oy0 = p0 / ow;
       int ox0 = p0 - oy0 * ow;
       int dst = sOff + (j - jFrom) * panel;
-      if (cnt == NR && ox0 + NR <= ow) {
+      if (cnt == nr && ox0 + nr <= ow) {
         panelInOneRow(x, xOff, b, col, dst, oy0, ox0);
         continue;
       }
@@ -237,7 +295,7 @@ final class VectorFloatConv implements FloatConvKernel {
         int plane = xOff + (b * c + ic) * h * w;
         for (int ky = 0; ky < kh; ky++) {
           int dy = ky * dilH - win.padTop();
-          for (int kx = 0; kx < kw; kx++, dst += NR) {
+          for (int kx = 0; kx < kw; kx++, dst += pw) {
             int dx = kx * dilW - win.padLeft();
             int lo = firstValidOx[kx];
             int hi = endValidOx[kx];
@@ -281,7 +339,7 @@ final class VectorFloatConv implements FloatConvKernel {
   }
 
   /**
-   * One panel whose NR positions lie on one output row (most panels of a wide layer): each
+   * One panel whose nr positions lie on one output row (most panels of a wide layer): each
    * (channel, tap) row is one input row segment, copied whole when all its columns are inside.
    */
   private void panelInOneRow(float[] x, int xOff, int b, float[] col, int dst, int oy, int ox0) {
@@ -296,23 +354,24 @@ final class VectorFloatConv implements FloatConvKernel {
       for (int ky = 0; ky < kh; ky++) {
         int iy = oy * sh + ky * dilH - win.padTop();
         if (iy < 0 || iy >= h) {
-          java.util.Arrays.fill(col, dst, dst + kw * NR, 0f);
-          dst += kw * NR;
+          java.util.Arrays.fill(col, dst, dst + kw * nr, 0f);
+          dst += kw * nr;
           continue;
         }
         int rowBase = plane + iy * w + ox0 * sw - win.padLeft();
-        for (int kx = 0; kx < kw; kx++, dst += NR) {
+        for (int kx = 0; kx < kw; kx++, dst += nr) {
           int src = rowBase + kx * dilW;
-          int a = Math.min(Math.max(firstValidOx[kx] - ox0, 0), NR);
-          int e = Math.max(Math.min(endValidOx[kx] - ox0, NR), a);
-          if (a == 0 && e == NR) {
+          int a = Math.min(Math.max(firstValidOx[kx] - ox0, 0), nr);
+          int e = Math.max(Math.min(endValidOx[kx] - ox0, nr), a);
+          if (a == 0 && e == nr) {
             if (sw == 1) {
-              FloatVector.fromArray(S, x, src).intoArray(col, dst);
-              FloatVector.fromArray(S, x, src + L).intoArray(col, dst + L);
+              for (int v = 0; v < nr; v += L) {
+                FloatVector.fromArray(S, x, src + v).intoArray(col, dst + v);
+              }
               continue;
             }
-            if (sw == 2 && src + 2 * NR <= x.length) {
-              copyEvenLanes(x, src, col, dst);
+            if (sw == 2 && src + 2 * nr <= x.length) {
+              copyEvenLanes(x, src, col, dst, nr);
               continue;
             }
           }
@@ -322,7 +381,7 @@ final class VectorFloatConv implements FloatConvKernel {
           for (int t = a; t < e; t++) {
             col[dst + t] = x[src + t * sw];
           }
-          for (int t = e; t < NR; t++) {
+          for (int t = e; t < nr; t++) {
             col[dst + t] = 0f;
           }
         }
@@ -335,205 +394,15 @@ final class VectorFloatConv implements FloatConvKernel {
   private static final VectorMask<Float> HIGH_HALF = VectorConstants.HIGH_HALF;
 
   /**
-   * {@code col[d + t] = x[src + 2t]} for one panel row of NR positions: a stride-2 copy (the
+   * {@code col[d + t] = x[src + 2t]} for one panel row of nr positions: a stride-2 copy (the
    * stem's 7x7 stride 2 convolution) as two vector loads and a lane shuffle per vector, instead of
-   * NR scalar copies.
+   * nr scalar copies.
    */
-  private static void copyEvenLanes(float[] x, int src, float[] col, int d) {
-    for (int v = 0; v < NR; v += L, src += 2 * L) {
+  private static void copyEvenLanes(float[] x, int src, float[] col, int d, int nr) {
+    for (int v = 0; v < nr; v += L, src += 2 * L) {
       FloatVector lo = FloatVector.fromArray(S, x, src).rearrange(EVENS_LOW);
       FloatVector hi = FloatVector.fromArray(S, x, src + L).rearrange(EVENS_HIGH);
       lo.blend(hi, HIGH_HALF).intoArray(col, d + v);
     }
-  }
-
-  /** Reduction steps per pass: a panel's slice (KC x NR floats) stays in L1. */
-  static final int KC = 256;
-
-  /** Channel blocks {@code [from, to)} over the full panels of the whole patch matrix. */
-  private void gemm(float[] col, int sOff, float[] y, int yOff, int b, int from, int to) {
-    int mFrom = blockStart[from];
-    int mTo = blockStart[to];
-    int panel = k * NR;
-    int np = ohw / NR; // full panels; a partial last panel goes through tailPanel
-    int pVec = np * NR;
-    // Accumulate into y, zeroed first: the micro-kernel has no first/last-pass branches, whose
-    // changing profile (per layer) made C2 deoptimise it over and over.
-    for (int mo = mFrom; mo < mTo; mo++) {
-      int row = yOff + (b * m + mo) * ohw;
-      java.util.Arrays.fill(y, row, row + pVec, 0f);
-    }
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int k1 = Math.min(k, k0 + KC);
-      for (int blk = from; blk < to; blk++) {
-        int mo = blockStart[blk];
-        int rows = blockStart[blk + 1] - mo;
-        for (int j = 0; j < np; j++) {
-          block(col, sOff + j * panel, mo, rows, y, yOff + (b * m + mo) * ohw + j * NR, ohw, k0,
-              k1);
-        }
-      }
-    }
-    for (int mo = mFrom; mo < mTo; mo++) {
-      int row = yOff + (b * m + mo) * ohw;
-      if (bias != null) {
-        float bv = bias[mo];
-        for (int p = 0; p < pVec; p++) {
-          y[row + p] += bv;
-        }
-      }
-    }
-  }
-
-  /**
-   * Channel blocks {@code [from, to)} of the last, partial panel (zero-padded by im2col): whole
-   * vectors into the worker's tail rows, all reduction steps at once, then the real positions
-   * copied out.
-   */
-  private void tailPanel(float[] col, int cBase, float[] scratch, int tail, float[] y, int yOff,
-      int b, int from, int to) {
-    int pVec = ohw / NR * NR;
-    int cnt = ohw - pVec;
-    for (int blk = from; blk < to; blk++) {
-      int mo = blockStart[blk];
-      int rows = blockStart[blk + 1] - mo;
-      java.util.Arrays.fill(scratch, tail, tail + MR * NR, 0f);
-      block(col, cBase, mo, rows, scratch, tail, NR, 0, k);
-      for (int r = 0; r < rows; r++) {
-        int t = tail + r * NR;
-        if (bias != null) {
-          for (int p = 0; p < cnt; p++) {
-            scratch[t + p] += bias[mo + r];
-          }
-        }
-        System.arraycopy(scratch, t, y, yOff + (b * m + mo + r) * ohw + pVec, cnt);
-      }
-    }
-  }
-
-  /** One channel block over one full panel (see {@link #micro}). */
-  private void block(float[] col, int cBase, int mo, int rows, float[] y, int yBase, int stride,
-      int k0, int k1) {
-    if (rows == 5) {
-      micro5(col, cBase, mo, y, yBase, stride, k0, k1);
-    } else if (rows == 4) {
-      micro(col, cBase, mo, y, yBase, stride, k0, k1);
-    } else {
-      for (int r = 0; r < rows; r++) {
-        row(col, cBase, mo + r, y, yBase + r * stride, k0, k1);
-      }
-    }
-  }
-
-  /** {@link #micro} for five output channels. */
-  private void micro5(float[] col, int cBase, int mo, float[] y, int yBase, int stride, int k0,
-      int k1) {
-    FloatVector a00 = FloatVector.fromArray(S, y, yBase);
-    FloatVector a01 = FloatVector.fromArray(S, y, yBase + L);
-    FloatVector a10 = FloatVector.fromArray(S, y, yBase + stride);
-    FloatVector a11 = FloatVector.fromArray(S, y, yBase + stride + L);
-    FloatVector a20 = FloatVector.fromArray(S, y, yBase + 2 * stride);
-    FloatVector a21 = FloatVector.fromArray(S, y, yBase + 2 * stride + L);
-    FloatVector a30 = FloatVector.fromArray(S, y, yBase + 3 * stride);
-    FloatVector a31 = FloatVector.fromArray(S, y, yBase + 3 * stride + L);
-    FloatVector a40 = FloatVector.fromArray(S, y, yBase + 4 * stride);
-    FloatVector a41 = FloatVector.fromArray(S, y, yBase + 4 * stride + L);
-    float[] wt = weights;
-    int w0 = mo * k;
-    int w1 = w0 + k;
-    int w2 = w1 + k;
-    int w3 = w2 + k;
-    int w4 = w3 + k;
-    int ci = cBase + k0 * NR;
-    for (int kk = k0; kk < k1; kk++, ci += NR) {
-      FloatVector c0 = FloatVector.fromArray(S, col, ci);
-      FloatVector c1 = FloatVector.fromArray(S, col, ci + L);
-      FloatVector v = FloatVector.broadcast(S, wt[w0 + kk]);
-      a00 = c0.fma(v, a00);
-      a01 = c1.fma(v, a01);
-      v = FloatVector.broadcast(S, wt[w1 + kk]);
-      a10 = c0.fma(v, a10);
-      a11 = c1.fma(v, a11);
-      v = FloatVector.broadcast(S, wt[w2 + kk]);
-      a20 = c0.fma(v, a20);
-      a21 = c1.fma(v, a21);
-      v = FloatVector.broadcast(S, wt[w3 + kk]);
-      a30 = c0.fma(v, a30);
-      a31 = c1.fma(v, a31);
-      v = FloatVector.broadcast(S, wt[w4 + kk]);
-      a40 = c0.fma(v, a40);
-      a41 = c1.fma(v, a41);
-    }
-    a00.intoArray(y, yBase);
-    a01.intoArray(y, yBase + L);
-    a10.intoArray(y, yBase + stride);
-    a11.intoArray(y, yBase + stride + L);
-    a20.intoArray(y, yBase + 2 * stride);
-    a21.intoArray(y, yBase + 2 * stride + L);
-    a30.intoArray(y, yBase + 3 * stride);
-    a31.intoArray(y, yBase + 3 * stride + L);
-    a40.intoArray(y, yBase + 4 * stride);
-    a41.intoArray(y, yBase + 4 * stride + L);
-  }
-
-  /**
-   * Four output channels over one full panel, reduction steps {@code [k0, k1)}, accumulated
-   * into y, whose rows are {@code stride} apart.
-   */
-  private void micro(float[] col, int cBase, int mo, float[] y, int yBase, int stride, int k0,
-      int k1) {
-    FloatVector a00 = FloatVector.fromArray(S, y, yBase);
-    FloatVector a01 = FloatVector.fromArray(S, y, yBase + L);
-    FloatVector a10 = FloatVector.fromArray(S, y, yBase + stride);
-    FloatVector a11 = FloatVector.fromArray(S, y, yBase + stride + L);
-    FloatVector a20 = FloatVector.fromArray(S, y, yBase + 2 * stride);
-    FloatVector a21 = FloatVector.fromArray(S, y, yBase + 2 * stride + L);
-    FloatVector a30 = FloatVector.fromArray(S, y, yBase + 3 * stride);
-    FloatVector a31 = FloatVector.fromArray(S, y, yBase + 3 * stride + L);
-    float[] wt = weights;
-    int w0 = mo * k;
-    int w1 = w0 + k;
-    int w2 = w1 + k;
-    int w3 = w2 + k;
-    int ci = cBase + k0 * NR;
-    for (int kk = k0; kk < k1; kk++, ci += NR) {
-      FloatVector c0 = FloatVector.fromArray(S, col, ci);
-      FloatVector c1 = FloatVector.fromArray(S, col, ci + L);
-      FloatVector v = FloatVector.broadcast(S, wt[w0 + kk]);
-      a00 = c0.fma(v, a00);
-      a01 = c1.fma(v, a01);
-      v = FloatVector.broadcast(S, wt[w1 + kk]);
-      a10 = c0.fma(v, a10);
-      a11 = c1.fma(v, a11);
-      v = FloatVector.broadcast(S, wt[w2 + kk]);
-      a20 = c0.fma(v, a20);
-      a21 = c1.fma(v, a21);
-      v = FloatVector.broadcast(S, wt[w3 + kk]);
-      a30 = c0.fma(v, a30);
-      a31 = c1.fma(v, a31);
-    }
-    a00.intoArray(y, yBase);
-    a01.intoArray(y, yBase + L);
-    a10.intoArray(y, yBase + stride);
-    a11.intoArray(y, yBase + stride + L);
-    a20.intoArray(y, yBase + 2 * stride);
-    a21.intoArray(y, yBase + 2 * stride + L);
-    a30.intoArray(y, yBase + 3 * stride);
-    a31.intoArray(y, yBase + 3 * stride + L);
-  }
-
-  /** One output channel over one full panel, reduction steps {@code [k0, k1)}, into y. */
-  private void row(float[] col, int cBase, int mo, float[] y, int yBase, int k0, int k1) {
-    FloatVector a0 = FloatVector.fromArray(S, y, yBase);
-    FloatVector a1 = FloatVector.fromArray(S, y, yBase + L);
-    int wb = mo * k;
-    int ci = cBase + k0 * NR;
-    for (int kk = k0; kk < k1; kk++, ci += NR) {
-      FloatVector v = FloatVector.broadcast(S, weights[wb + kk]);
-      a0 = FloatVector.fromArray(S, col, ci).fma(v, a0);
-      a1 = FloatVector.fromArray(S, col, ci + L).fma(v, a1);
-    }
-    a0.intoArray(y, yBase);
-    a1.intoArray(y, yBase + L);
   }
 }

@@ -50,6 +50,10 @@ public final class VectorKernelProvider implements KernelProvider {
     if (s.group() != 1) {
       return NEXT.floatConv(s);
     }
+    if (VectorFloatPaddedConv.supports(s.win())) {
+      return new VectorFloatPaddedConv(s.c(), s.h(), s.w(), s.m(), s.win(), s.oh(), s.ow(),
+          s.weights(), s.bias());
+    }
     return new VectorFloatConv(s.c(), s.h(), s.w(), s.m(), s.win(), s.oh(), s.ow(), s.weights(),
         s.bias());
   }
