@@ -87,6 +87,11 @@ public final class WorkerPool implements AutoCloseable {
     return workers.length + 1;
   }
 
+  /** The name of worker {@code i} (for tests). */
+  String workerName(int i) {
+    return workers[i].getName();
+  }
+
   public boolean isClosed() {
     return closed;
   }
