@@ -212,8 +212,8 @@ public final class WorkerPool implements AutoCloseable {
       return;
     }
     long start = System.nanoTime();
-    while (done.get() < want && System.nanoTime() - start < SPIN_NANOS) {
-      Thread.onSpinWait();
+    for (int spins = 1; done.get() < want && System.nanoTime() - start < SPIN_NANOS; spins++) {
+      pause(spins);
     }
     boolean interrupted = false;
     while (done.get() < want) {
@@ -222,6 +222,19 @@ public final class WorkerPool implements AutoCloseable {
     }
     if (interrupted) {
       me.interrupt();
+    }
+  }
+
+  /**
+   * One step of a spin-wait. Every 32nd step yields the processor: when the machine is busy, a
+   * thread spinning for another that waits to be scheduled would otherwise take the processor it
+   * needs; on an idle machine the yield returns at once.
+   */
+  private static void pause(int spins) {
+    if ((spins & 31) == 0) {
+      Thread.yield();
+    } else {
+      Thread.onSpinWait();
     }
   }
 
@@ -263,6 +276,7 @@ public final class WorkerPool implements AutoCloseable {
     /** The epoch of the next job after {@code seen}, or -1 once the pool is closed. */
     private long awaitJob(long seen) {
       long start = System.nanoTime();
+      int spins = 0;
       while (true) {
         long epoch = next.get() >>> 32;
         if (epoch != seen) {
@@ -272,7 +286,7 @@ public final class WorkerPool implements AutoCloseable {
           return -1;
         }
         if (System.nanoTime() - start < SPIN_NANOS) {
-          Thread.onSpinWait();
+          pause(++spins);
           continue;
         }
         parked = true;
