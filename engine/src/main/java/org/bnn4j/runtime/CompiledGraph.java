@@ -59,6 +59,14 @@ public final class CompiledGraph {
    * @throws UnsupportedModelException when an op, type or size is not supported
    */
   public static CompiledGraph compile(Graph g, OpFactory factory) {
+    return compile(g, factory, true);
+  }
+
+  /**
+   * {@link #compile(Graph, OpFactory)}, with or without running a consumer pass inside the pass
+   * of the op producing its input ({@link FusedPass}); without, for tests that compare the two.
+   */
+  static CompiledGraph compile(Graph g, OpFactory factory, boolean fuse) {
     Map<String, Operand> operands = new HashMap<>();
     for (Map.Entry<String, ConstTensor> e : g.constants().entrySet()) {
       ConstTensor c = e.getValue();
@@ -142,6 +150,8 @@ public final class CompiledGraph {
       scratch.add(List.copyOf(ctx.scratch()));
     }
 
+    int[] runsAt = fuse ? fuse(g, ops, firstWrite) : identity(steps);
+
     Set<String> pinned = new HashSet<>(graphInputs);
     Operand[] outputs = new Operand[g.outputs().size()];
     for (int i = 0; i < outputs.length; i++) {
@@ -180,11 +190,12 @@ public final class CompiledGraph {
         Operand o = operands.get(out);
         int last = Math.max(step, lastRead.getOrDefault(out, step));
         planned.add(o);
-        requests.add(new MemoryPlan.Request(o.size(), step, last, false));
+        // A fused consumer writes its outputs during its producer's step.
+        requests.add(new MemoryPlan.Request(o.size(), runsAt[step], last, false));
       }
       for (Operand s : scratch.get(step)) {
         planned.add(s);
-        requests.add(new MemoryPlan.Request(s.size(), step, step, false));
+        requests.add(new MemoryPlan.Request(s.size(), runsAt[step], step, false));
       }
     }
     int[] arenaSizes = new int[2];
@@ -223,6 +234,50 @@ public final class CompiledGraph {
     return new CompiledGraph(g.inputs(), g.outputs(), inputs, outputs, ops,
         arenaSizes[Operand.Kind.FLOAT_ARENA.ordinal()],
         arenaSizes[Operand.Kind.WORD_ARENA.ordinal()], buffers);
+  }
+
+  private static int[] identity(int steps) {
+    int[] at = new int[steps];
+    for (int i = 0; i < steps; i++) {
+      at[i] = i;
+    }
+    return at;
+  }
+
+  /**
+   * Moves each pass that reads only its input's positions (Binarize) into the pass of the op
+   * that writes that input, when the producer writes it position by position (a binary layer
+   * with float output); a producer takes one consumer. The consumer's step keeps an empty op, so
+   * that steps still match the graph's nodes. Returns the step each node's work now runs at.
+   */
+  private static int[] fuse(Graph g, Op[] ops, Map<String, Integer> firstWrite) {
+    int[] runsAt = identity(ops.length);
+    boolean[] taken = new boolean[ops.length];
+    for (int c = 0; c < ops.length; c++) {
+      PositionPass consumer = pass(ops[c]);
+      if (consumer == null || consumer.positionwiseInput() == null) {
+        continue;
+      }
+      Integer p = firstWrite.get(consumer.positionwiseInput().name());
+      if (p == null || taken[p] || runsAt[p] != p) {
+        continue;
+      }
+      PositionPass producer = pass(ops[p]);
+      if (producer == null || !FusedPass.fits(producer, consumer)) {
+        continue;
+      }
+      String where = g.nodes().get(c).where();
+      ops[p] = new NamedOp(ops[p] + " with " + where, new FusedPass(producer, consumer));
+      ops[c] = new NamedOp(where + " (runs with " + g.nodes().get(p).where() + ")", run -> { });
+      taken[p] = true;
+      runsAt[c] = p;
+    }
+    return runsAt;
+  }
+
+  private static PositionPass pass(Op op) {
+    Op body = op instanceof NamedOp n ? n.body() : op;
+    return body instanceof PositionPass pp ? pp : null;
   }
 
   private static void requireFloatIo(String what, Operand o) {

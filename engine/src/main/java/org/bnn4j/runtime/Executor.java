@@ -75,7 +75,8 @@ public final class Executor {
    * Runs every op in order, like {@link #run()}, and adds each op's wall time in nanoseconds to
    * {@code nanosPerOp[step]} (step = the op's index in the graph's node list). For profilers
    * such as {@code bnn4j bench --profile}; a separate method so that {@link #run()} pays nothing
-   * for it. Allocates nothing.
+   * for it. A step whose work runs inside another step's pass (a fused Binarize) shows its time
+   * in that step and about zero in its own. Allocates nothing.
    *
    * @throws IllegalArgumentException when the array is shorter than the op count
    */

@@ -204,42 +204,116 @@ public final class FastOps implements OpFactory {
       }
     }
     int[] d = x.dims();
-    int n = d[0];
     int c = d[1];
     int hw = d.length == 4 ? d[2] * d[3] : 1;
-    int cout = thr.length;
-    int[] src = source;
-    BinarizeKernel kernel = provider.binarize(new BinarizeSpec(c, hw, thr, src, cout));
-    if (y.mayHoldZeros()) {
-      // Each chunk notes whether it met an input exactly at a threshold (one compare per
-      // vector); only then is the image's zero mask written, by the scalar reference.
-      RunContext.RangeTask noting = (from, to, worker, img, arena, words) -> {
-        if (kernel.runSeeingZeros(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
-            from, to)) {
-          words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
-        }
-      };
-      return run -> {
-        float[] arena = run.arena();
+    return new BinarizePass(provider.binarize(new BinarizeSpec(c, hw, thr, source, thr.length)),
+        x, y, d[0], c, hw, thr, source);
+  }
+
+  /**
+   * Binarize as a pass over positions of the whole batch; each chunk packs its positions, image
+   * by image. It reads its input only at its own positions, so it can also run inside the pass
+   * of the op producing that input ({@link FusedPass}).
+   */
+  private static final class BinarizePass implements PositionPass {
+    /** Positions per chunk are a multiple of 8, the vector packer's group. */
+    private static final int GRAIN = 8;
+
+    private final Operand x;
+    private final Operand y;
+    private final int n;
+    private final int c;
+    private final int hw;
+    private final float[] thr;
+    private final int[] source;
+    private final boolean zeros;
+    private final RunContext.RangeTask task;
+
+    BinarizePass(BinarizeKernel kernel, Operand x, Operand y, int n, int c, int hw, float[] thr,
+        int[] source) {
+      this.x = x;
+      this.y = y;
+      this.n = n;
+      this.c = c;
+      this.hw = hw;
+      this.thr = thr;
+      this.source = source;
+      this.zeros = y.mayHoldZeros();
+      if (zeros) {
+        // Each chunk notes whether it met an input exactly at a threshold (one compare per
+        // vector); only then is the image's zero mask written, by the scalar reference.
+        task = (from, to, worker, ignored, arena, words) -> {
+          for (int q = from; q < to; ) {
+            int img = q / hw;
+            int end = Math.min(to, (img + 1) * hw);
+            if (kernel.runSeeingZeros(x.floats(arena), x.offset(), y.words(words), y.offset(),
+                img, q - img * hw, end - img * hw)) {
+              words[y.zeroFlagOffset() + img] = 1L; // every writer writes 1: a benign race
+            }
+            q = end;
+          }
+        };
+      } else {
+        task = (from, to, worker, ignored, arena, words) -> {
+          for (int q = from; q < to; ) {
+            int img = q / hw;
+            int end = Math.min(to, (img + 1) * hw);
+            kernel.run(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+                q - img * hw, end - img * hw);
+            q = end;
+          }
+        };
+      }
+    }
+
+    @Override
+    public int positions() {
+      return n * hw;
+    }
+
+    @Override
+    public int grain() {
+      return GRAIN;
+    }
+
+    @Override
+    public int begin(RunContext run) {
+      if (zeros) {
         long[] words = run.words();
         for (int img = 0; img < n; img++) {
           words[y.zeroFlagOffset() + img] = 0L;
-          run.forRange(hw, 64, noting, img);
+        }
+      }
+      return 0;
+    }
+
+    @Override
+    public int taskCount() {
+      return 1;
+    }
+
+    @Override
+    public RunContext.RangeTask task(int which) {
+      return task;
+    }
+
+    @Override
+    public void end(RunContext run) {
+      if (zeros) {
+        long[] words = run.words();
+        for (int img = 0; img < n; img++) {
           if (words[y.zeroFlagOffset() + img] != 0L) {
-            org.bnn4j.kernels.reference.BinaryReference.zeroMask(x.floats(arena), x.offset(), c,
-                hw, thr, src, cout, words, y.zeroMaskOffset(), img);
+            org.bnn4j.kernels.reference.BinaryReference.zeroMask(x.floats(run.arena()),
+                x.offset(), c, hw, thr, source, thr.length, words, y.zeroMaskOffset(), img);
           }
         }
-      };
-    }
-    // Threads split each image's positions in multiples of 8, the vector packer's group.
-    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.words(words), y.offset(), img, from, to);
-    return run -> {
-      for (int img = 0; img < n; img++) {
-        run.forRange(hw, 64, task, img);
       }
-    };
+    }
+
+    @Override
+    public Operand positionwiseInput() {
+      return x;
+    }
   }
 
   private Op binaryConv(OpContext ctx, boolean dense) {
@@ -278,69 +352,98 @@ public final class FastOps implements OpFactory {
     Operand y = t.y();
     Operand residual = t.residual();
     boolean bits = t.bits();
-    int pixels = spec.pixels();
-    // Chunks of one micro-kernel block: a 7x7 layer (49 positions) still splits 27 + 22.
-    int grain = kernel.pixelBlock();
     int stagedWords = kernel.stagedInputWords();
     Operand staging = stagedWords > 0 ? ctx.scratchWords(stagedWords) : null;
-    Operand input = staging != null ? staging : x;
-    RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
-        input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
-        residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
-        bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
-        scratch.offset() + worker * perWorker, from, to);
-    if (zeros) {
-      return zeroAwareConv(ctx, spec, kernel, x, staging, task, input, residual, y, bits,
-          scratch, perWorker, grain);
-    }
-    return run -> {
-      long[] words = run.words();
-      if (staging != null) {
-        kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
-      }
-      run.forRange(pixels, grain, task, 0);
-    };
+    Operand corr = zeros ? ctx.scratchFloats(Math.toIntExact(ZeroCorrection.floats(spec,
+        kernel.correctionStride()))) : null;
+    return new BinaryConvPass(spec, kernel, x, staging, residual, y, bits, scratch, perWorker,
+        corr);
   }
 
   /**
-   * A binary layer whose input may hold zeros: when no image of this inference met one (the
-   * flags Binarize wrote), the plain kernel runs as for any other input; otherwise the exact
-   * integer corrections of the images that did ({@link ZeroCorrection}, sparse over the zero
-   * mask) are added to the dots before the output transform.
+   * A binary layer as a pass over output positions. When its input may hold zeros and an image
+   * of this inference met one (the flags Binarize wrote), the exact integer corrections of the
+   * images that did ({@link ZeroCorrection}, sparse over the zero mask) are added to the dots
+   * before the output transform; otherwise the plain kernel runs as for any other input. A float
+   * output is written position by position, so a Binarize of it can join the pass.
    */
-  private static Op zeroAwareConv(OpContext ctx, BinaryConvSpec spec, BinaryConvKernel kernel,
-      Operand x, Operand staging, RunContext.RangeTask plain, Operand input, Operand residual,
-      Operand y, boolean bits, Operand scratch, int perWorker, int grain) {
-    int stride = kernel.correctionStride();
-    int[] index = new int[spec.m()];
-    for (int oc = 0; oc < index.length; oc++) {
-      index[oc] = kernel.correctionIndex(oc);
+  private static final class BinaryConvPass implements PositionPass {
+    private final BinaryConvSpec spec;
+    private final BinaryConvKernel kernel;
+    private final Operand x;
+    private final Operand staging;
+    private final Operand y;
+    private final boolean bits;
+    private final Operand corr;
+    private final int[] index;
+    private final RunContext.RangeTask[] tasks;
+
+    BinaryConvPass(BinaryConvSpec spec, BinaryConvKernel kernel, Operand x, Operand staging,
+        Operand residual, Operand y, boolean bits, Operand scratch, int perWorker,
+        Operand corr) {
+      this.spec = spec;
+      this.kernel = kernel;
+      this.x = x;
+      this.staging = staging;
+      this.y = y;
+      this.bits = bits;
+      this.corr = corr;
+      Operand input = staging != null ? staging : x;
+      RunContext.RangeTask plain = (from, to, worker, img, arena, words) -> kernel.run(
+          input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
+          residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
+          bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
+          scratch.offset() + worker * perWorker, from, to);
+      if (corr == null) {
+        index = null;
+        tasks = new RunContext.RangeTask[] {plain};
+        return;
+      }
+      index = new int[spec.m()];
+      for (int oc = 0; oc < index.length; oc++) {
+        index[oc] = kernel.correctionIndex(oc);
+      }
+      RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
+          kernel.runCorrected(input.words(words), input.offset(),
+              residual == null ? null : residual.floats(arena),
+              residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
+              bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
+              scratch.offset() + worker * perWorker, from, to, corr.floats(arena),
+              corr.offset());
+      tasks = new RunContext.RangeTask[] {plain, corrected};
     }
-    Operand corr = ctx.scratchFloats(Math.toIntExact(ZeroCorrection.floats(spec, stride)));
-    int n = spec.n();
-    int pixels = spec.pixels();
-    int imagePixels = spec.oh() * spec.ow() * stride;
-    RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
-        kernel.runCorrected(input.words(words), input.offset(),
-            residual == null ? null : residual.floats(arena),
-            residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
-            bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
-            scratch.offset() + worker * perWorker, from, to, corr.floats(arena), corr.offset());
-    return run -> {
-      float[] arena = run.arena();
+
+    @Override
+    public int positions() {
+      return spec.pixels();
+    }
+
+    /** Chunks of whole micro-kernel blocks. */
+    @Override
+    public int grain() {
+      return kernel.pixelBlock();
+    }
+
+    @Override
+    public int begin(RunContext run) {
       long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
       }
+      if (corr == null) {
+        return 0;
+      }
+      int n = spec.n();
       boolean any = false;
       for (int b = 0; b < n; b++) {
         any |= words[x.zeroFlagOffset() + b] != 0L;
       }
       if (!any) {
-        run.forRange(pixels, grain, plain, 0);
-        return;
+        return 0;
       }
-      float[] ca = corr.floats(arena);
+      int stride = kernel.correctionStride();
+      int imagePixels = spec.oh() * spec.ow() * stride;
+      float[] ca = corr.floats(run.arena());
       for (int b = 0; b < n; b++) {
         if (words[x.zeroFlagOffset() + b] != 0L) {
           ZeroCorrection.image(spec, words, x.zeroMaskOffset(), b, ca, corr.offset(), index,
@@ -350,7 +453,25 @@ public final class FastOps implements OpFactory {
           java.util.Arrays.fill(ca, o, o + imagePixels, 0f);
         }
       }
-      run.forRange(pixels, grain, corrected, 0);
-    };
+      return 1;
+    }
+
+    @Override
+    public int taskCount() {
+      return tasks.length;
+    }
+
+    @Override
+    public RunContext.RangeTask task(int which) {
+      return tasks[which];
+    }
+
+    @Override
+    public void end(RunContext run) {}
+
+    @Override
+    public Operand fusableOutput() {
+      return bits ? null : y;
+    }
   }
 }

@@ -58,19 +58,23 @@ public final class RunContext {
   }
 
   /**
-   * Runs {@code task} over {@code [0, total)} on up to {@link #threads()} workers of this
-   * inference's pool, in chunks that are multiples of {@code grain} (the last may be shorter);
-   * chunk i uses worker slot i. The caller runs the first chunk and waits for the rest.
+   * Runs {@code task} over {@code [0, total)} on up to {@link #threads()} threads of this
+   * inference's pool, in chunks that are multiples of {@code grain} (the last may be shorter):
+   * on one thread in a single call, else in a few chunks per thread that the threads take as
+   * they become free. The thread running a chunk passes its own slot ({@code 0 <= slot <
+   * threads()}), so a slot's scratch is never used by two chunks at once.
    */
   public void forRange(int total, int grain, RangeTask task, int image) {
     int units = (total + grain - 1) / grain;
-    int chunks = Math.min(threads, units);
-    if (chunks <= 1) {
+    int t = Math.min(threads, units);
+    if (t <= 1) {
       task.run(0, total, 0, image, arena, words);
       return;
     }
+    int chunks = Math.min(units, t * WorkerPool.CHUNKS_PER_THREAD);
     int per = (units + chunks - 1) / chunks * grain;
-    (pool == null ? WorkerPool.shared() : pool).run(chunks, total, per, task, image, arena,
+    chunks = (total + per - 1) / per;
+    (pool == null ? WorkerPool.shared() : pool).run(t, chunks, total, per, task, image, arena,
         words);
   }
 }

@@ -1,21 +1,61 @@
 package org.bnn4j.runtime;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A set of daemon workers that one inference at a time borrows to split an op's output ranges.
- * Handing a range to a worker allocates nothing: each worker has one slot that the caller fills,
- * then wakes it. When another inference holds the workers, or the pool is closed, the caller
- * runs every range itself (same ranges, same scratch slots, so the same bits).
+ *
+ * <p>An op's range is cut into a few more chunks than threads, and the caller and the workers
+ * take chunks from one shared counter until none is left (dynamic scheduling): a worker that
+ * wakes late, or a thread that runs slower (profiles on a virtual machine showed the caller
+ * taking 1.4x the worker's time on equal chunks), costs at most about one chunk, where equal
+ * static chunks made every op wait for the slowest thread. Between ops the workers spin briefly
+ * before parking, because waking a parked thread costs tens of microseconds on a virtual machine,
+ * as long as many of the short ops (Binarize, pooling) take.
+ *
+ * <p>Handing out work allocates nothing: the job lives in the pool's fields, published by the
+ * counter. Which thread runs which chunk does not change any result: chunks write disjoint
+ * outputs and each thread uses its own scratch slot. When another inference holds the workers,
+ * or the pool is closed, the caller runs every chunk itself.
  */
 public final class WorkerPool implements AutoCloseable {
   private static final AtomicInteger POOLS = new AtomicInteger();
 
+  /** Chunks per thread of an op's range: enough to even out a slow or late thread. */
+  static final int CHUNKS_PER_THREAD = 4;
+
+  /**
+   * How long a worker, and a caller waiting for the last chunks, spin before parking. Ops of one
+   * inference follow each other within microseconds; after the last one the workers park.
+   */
+  static final long SPIN_NANOS = Long.getLong("bnn4j.pool.spinMicros", 200L) * 1000L;
+
   private final ReentrantLock busy = new ReentrantLock();
   private final Worker[] workers;
   private volatile boolean closed;
+
+  /**
+   * The current job: epoch in the high 32 bits, the next unclaimed chunk in the low 32. A thread
+   * claims a chunk by advancing the low half while the epoch is still the one it joined.
+   */
+  private final AtomicLong next = new AtomicLong();
+  /** Chunks of the current job finished (run, or skipped after a failure). */
+  private final AtomicInteger done = new AtomicInteger();
+  /** The job's fields, written by the caller before it publishes the epoch in {@link #next}. */
+  private RunContext.RangeTask task;
+  private int chunks;
+  private int total;
+  private int per;
+  private int image;
+  private float[] arena;
+  private long[] words;
+  private Thread caller;
+  /** How many workers the current job may use (the inference's threads minus its caller). */
+  private volatile int helpers;
+  private volatile Throwable failure;
 
   /** A pool in which one inference uses {@code threads} threads: its caller and threads-1 workers. */
   public WorkerPool(int threads) {
@@ -28,7 +68,7 @@ public final class WorkerPool implements AutoCloseable {
     }
     workers = new Worker[threads - 1];
     for (int i = 0; i < workers.length; i++) {
-      workers[i] = new Worker(prefix + (i + 1));
+      workers[i] = new Worker(prefix + (i + 1), i + 1);
       workers[i].start();
     }
   }
@@ -45,6 +85,11 @@ public final class WorkerPool implements AutoCloseable {
   /** Threads one inference may use on this pool, its caller included. */
   public int threads() {
     return workers.length + 1;
+  }
+
+  /** The name of worker {@code i} (for tests). */
+  String workerName(int i) {
+    return workers[i].getName();
   }
 
   public boolean isClosed() {
@@ -72,10 +117,11 @@ public final class WorkerPool implements AutoCloseable {
   }
 
   /**
-   * Runs {@code chunks} ranges of {@code per} items over {@code [0, total)}, chunk i on worker
-   * slot i, the first on the caller; see {@link RunContext#forRange}.
+   * Runs {@code chunks} ranges of {@code per} items over {@code [0, total)} on the caller and up
+   * to {@code threads - 1} workers; the thread running a chunk passes its own slot (0 for the
+   * caller, 1.. for workers, below {@code threads}); see {@link RunContext#forRange}.
    */
-  void run(int chunks, int total, int per, RunContext.RangeTask task, int image,
+  void run(int threads, int chunks, int total, int per, RunContext.RangeTask task, int image,
       float[] arena, long[] words) {
     if (workers.length == 0 || closed || !busy.tryLock()) {
       runHere(chunks, total, per, task, image, arena, words);
@@ -87,55 +133,108 @@ public final class WorkerPool implements AutoCloseable {
         return;
       }
       Thread me = Thread.currentThread();
-      int handedOut = Math.min(chunks, workers.length + 1); // chunks 1..handedOut-1 on workers
-      for (int i = 1; i < handedOut; i++) {
-        Worker w = workers[i - 1];
-        w.task = task;
-        w.from = Math.min(total, i * per);
-        w.to = Math.min(total, w.from + per);
-        w.slot = i;
-        w.image = image;
-        w.arena = arena;
-        w.words = words;
-        w.caller = me;
-        w.failure = null;
-        w.posted = w.posted + 1; // publishes the fields above
-        LockSupport.unpark(w);
-      }
-      Throwable failure = null;
-      try {
-        task.run(0, Math.min(total, per), 0, image, arena, words);
-        for (int i = handedOut; i < chunks; i++) { // more chunks than workers: the rest here
-          int from = Math.min(total, i * per);
-          task.run(from, Math.min(total, from + per), i, image, arena, words);
-        }
-      } catch (Throwable t) {
-        failure = t;
-      }
-      for (int i = 1; i < handedOut; i++) {
-        Worker w = workers[i - 1];
-        int want = w.posted;
-        boolean interrupted = false;
-        while (w.finished != want) {
-          LockSupport.park(w);
-          interrupted |= Thread.interrupted();
-        }
-        if (interrupted) {
-          me.interrupt();
-        }
-        if (failure == null && w.failure != null) {
-          failure = w.failure;
+      int use = Math.min(Math.min(threads - 1, workers.length), chunks - 1);
+      // Close the previous job to late claimers before its fields change: a worker that read
+      // its last counter value could otherwise claim against the new chunk count.
+      long epoch = (next.get() >>> 32) + 1 & 0xFFFF_FFFFL;
+      next.set((epoch - 1 & 0xFFFF_FFFFL) << 32 | Integer.MAX_VALUE);
+      this.task = task;
+      this.chunks = chunks;
+      this.total = total;
+      this.per = per;
+      this.image = image;
+      this.arena = arena;
+      this.words = words;
+      this.caller = me;
+      this.failure = null;
+      this.helpers = use;
+      done.set(0);
+      next.set(epoch << 32); // publishes the fields above
+      for (int i = 0; i < use; i++) {
+        Worker w = workers[i];
+        if (w.parked) {
+          LockSupport.unpark(w);
         }
       }
-      if (failure instanceof RuntimeException re) {
+      work(epoch, 0);
+      awaitDone(me);
+      this.task = null; // drop references to the session's buffers
+      this.arena = null;
+      this.words = null;
+      Throwable f = failure;
+      if (f instanceof RuntimeException re) {
         throw re;
-      } else if (failure instanceof Error e) {
+      } else if (f instanceof Error e) {
         throw e;
-      } else if (failure != null) {
-        throw new IllegalStateException(failure);
+      } else if (f != null) {
+        throw new IllegalStateException(f);
       }
     } finally {
       busy.unlock();
+    }
+  }
+
+  /** Claims and runs chunks of job {@code epoch} on slot {@code slot} until none is left. */
+  private void work(long epoch, int slot) {
+    while (true) {
+      long s = next.get();
+      if (s >>> 32 != epoch) {
+        return;
+      }
+      int i = (int) s;
+      if (i >= chunks || !next.compareAndSet(s, s + 1)) {
+        if (i >= chunks) {
+          return;
+        }
+        continue;
+      }
+      // The job cannot end before this chunk is done, so its fields are stable until then.
+      if (failure == null) {
+        int from = Math.min(total, i * per);
+        try {
+          task.run(from, Math.min(total, from + per), slot, image, arena, words);
+        } catch (Throwable t) {
+          if (failure == null) {
+            failure = t;
+          }
+        }
+      }
+      if (done.incrementAndGet() == chunks && slot != 0) {
+        LockSupport.unpark(caller);
+      }
+    }
+  }
+
+  /** The caller waits for the chunks the workers took: spinning a little, then parked. */
+  private void awaitDone(Thread me) {
+    int want = chunks;
+    if (done.get() >= want) {
+      return;
+    }
+    long start = System.nanoTime();
+    for (int spins = 1; done.get() < want && System.nanoTime() - start < SPIN_NANOS; spins++) {
+      pause(spins);
+    }
+    boolean interrupted = false;
+    while (done.get() < want) {
+      LockSupport.park(this);
+      interrupted |= Thread.interrupted();
+    }
+    if (interrupted) {
+      me.interrupt();
+    }
+  }
+
+  /**
+   * One step of a spin-wait. Every 32nd step yields the processor: when the machine is busy, a
+   * thread spinning for another that waits to be scheduled would otherwise take the processor it
+   * needs; on an idle machine the yield returns at once.
+   */
+  private static void pause(int spins) {
+    if ((spins & 31) == 0) {
+      Thread.yield();
+    } else {
+      Thread.onSpinWait();
     }
   }
 
@@ -143,51 +242,61 @@ public final class WorkerPool implements AutoCloseable {
       int image, float[] arena, long[] words) {
     for (int i = 0; i < chunks; i++) {
       int from = Math.min(total, i * per);
-      task.run(from, Math.min(total, from + per), i, image, arena, words);
+      task.run(from, Math.min(total, from + per), 0, image, arena, words);
     }
   }
 
-  /** One pool thread with its slot. */
+  /** One pool thread; its slot is its index plus one (the caller's is 0). */
   private final class Worker extends Thread {
-    private volatile int posted;
-    private volatile int finished;
-    private RunContext.RangeTask task;
-    private int from;
-    private int to;
-    private int slot;
-    private int image;
-    private float[] arena;
-    private long[] words;
-    private Thread caller;
-    private Throwable failure;
+    private final int slot;
+    /** Set while parked (or about to park), so that the caller unparks only sleeping workers. */
+    volatile boolean parked;
 
-    Worker(String name) {
+    Worker(String name, int slot) {
       super(name);
+      this.slot = slot;
       setDaemon(true);
     }
 
     @Override
     public void run() {
-      int seen = 0;
+      long seen = next.get() >>> 32;
       while (true) {
-        while (posted == seen) {
-          if (closed) {
-            return;
-          }
+        long epoch = awaitJob(seen);
+        if (epoch < 0) {
+          return;
+        }
+        seen = epoch;
+        if (slot <= helpers) {
+          work(epoch, slot);
+        }
+      }
+    }
+
+    /** The epoch of the next job after {@code seen}, or -1 once the pool is closed. */
+    private long awaitJob(long seen) {
+      long start = System.nanoTime();
+      int spins = 0;
+      while (true) {
+        long epoch = next.get() >>> 32;
+        if (epoch != seen) {
+          return epoch;
+        }
+        if (closed) {
+          return -1;
+        }
+        if (System.nanoTime() - start < SPIN_NANOS) {
+          pause(++spins);
+          continue;
+        }
+        parked = true;
+        // Re-check after announcing: a caller that published before seeing the flag did not
+        // unpark us.
+        if (next.get() >>> 32 == seen && !closed) {
           LockSupport.park(this);
         }
-        seen = posted;
-        try {
-          task.run(from, to, slot, image, arena, words);
-        } catch (Throwable t) {
-          failure = t;
-        }
-        Thread waiting = caller;
-        task = null; // drop references to the session's buffers
-        arena = null;
-        words = null;
-        finished = seen;
-        LockSupport.unpark(waiting);
+        parked = false;
+        start = System.nanoTime();
       }
     }
   }
