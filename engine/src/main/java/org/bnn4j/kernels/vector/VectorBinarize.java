@@ -9,7 +9,8 @@ import org.bnn4j.kernels.Bitpack;
 /**
  * Float NCHW to packed bits, eight positions at a time: one vector compare per channel gives an
  * 8-bit lane mask, eight channels' masks form an 8x8 bit matrix, and a transpose turns it into
- * one byte per position. Same result as {@link org.bnn4j.kernels.Bitpack#binarize}, which reads
+ * one byte per position, written into the positions' words (the first byte of a word stores,
+ * the others OR into it). Same result as {@link org.bnn4j.kernels.Bitpack#binarize}, which reads
  * and writes each output word once per channel.
  */
 final class VectorBinarize {
@@ -29,55 +30,54 @@ final class VectorBinarize {
     int o = outOff + b * hw * words;
     int xb = xOff + b * c * hw;
     int p = from;
-    for (; p + 8 <= to; p += 8) {
+    int end8 = from + ((to - from) & ~7);
+    // Blocks of 64 positions, eight channels at a time: each channel is read in runs of 256
+    // bytes (four cache lines) rather than 32, fewer streams for the prefetchers to follow.
+    for (int p0 = from; p0 < end8; p0 += 64) {
+      int pe = Math.min(end8, p0 + 64);
       for (int wi = 0; wi < words; wi++) {
         int j0 = wi << 6;
         int j1 = Math.min(cout, j0 + 64);
-        // The eight positions' words build up in registers and are stored once.
-        long p0 = 0;
-        long p1 = 0;
-        long p2 = 0;
-        long p3 = 0;
-        long p4 = 0;
-        long p5 = 0;
-        long p6 = 0;
-        long p7 = 0;
         for (int g = j0; g < j1; g += 8) {
           int gEnd = Math.min(g + 8, j1);
-          long m = 0;
-          for (int j = g; j < gEnd; j++) {
-            // No division for the usual map (channel j reads channel j).
-            int ci = source != null ? source[j] : j < c ? j : j % c;
-            FloatVector v = FloatVector.fromArray(EIGHT, x, xb + ci * hw + p);
-            long lanes = v.compare(VectorOperators.LT, thresholds[j]).toLong();
-            if (seeZeros) {
-              atThreshold = atThreshold.or(v.compare(VectorOperators.EQ, thresholds[j]));
-            }
-            m |= lanes << ((j - g) << 3);
-          }
-          // Byte i of t holds position i's bits of channels g..g+7.
-          long t = transpose8x8(m);
           int shift = g - j0;
-          p0 |= (t & 0xFFL) << shift;
-          p1 |= (t >>> 8 & 0xFFL) << shift;
-          p2 |= (t >>> 16 & 0xFFL) << shift;
-          p3 |= (t >>> 24 & 0xFFL) << shift;
-          p4 |= (t >>> 32 & 0xFFL) << shift;
-          p5 |= (t >>> 40 & 0xFFL) << shift;
-          p6 |= (t >>> 48 & 0xFFL) << shift;
-          p7 |= (t >>> 56) << shift;
+          for (int q = p0; q < pe; q += 8) {
+            long m = 0;
+            for (int j = g; j < gEnd; j++) {
+              int ci = source != null ? source[j] : j < c ? j : j % c;
+              FloatVector v = FloatVector.fromArray(EIGHT, x, xb + ci * hw + q);
+              long lanes = v.compare(VectorOperators.LT, thresholds[j]).toLong();
+              if (seeZeros) {
+                atThreshold = atThreshold.or(v.compare(VectorOperators.EQ, thresholds[j]));
+              }
+              m |= lanes << ((j - g) << 3);
+            }
+            long t = transpose8x8(m);
+            int w0 = o + q * words + wi;
+            if (shift == 0) {
+              out[w0] = t & 0xFFL;
+              out[w0 + words] = t >>> 8 & 0xFFL;
+              out[w0 + 2 * words] = t >>> 16 & 0xFFL;
+              out[w0 + 3 * words] = t >>> 24 & 0xFFL;
+              out[w0 + 4 * words] = t >>> 32 & 0xFFL;
+              out[w0 + 5 * words] = t >>> 40 & 0xFFL;
+              out[w0 + 6 * words] = t >>> 48 & 0xFFL;
+              out[w0 + 7 * words] = t >>> 56;
+            } else {
+              out[w0] |= (t & 0xFFL) << shift;
+              out[w0 + words] |= (t >>> 8 & 0xFFL) << shift;
+              out[w0 + 2 * words] |= (t >>> 16 & 0xFFL) << shift;
+              out[w0 + 3 * words] |= (t >>> 24 & 0xFFL) << shift;
+              out[w0 + 4 * words] |= (t >>> 32 & 0xFFL) << shift;
+              out[w0 + 5 * words] |= (t >>> 40 & 0xFFL) << shift;
+              out[w0 + 6 * words] |= (t >>> 48 & 0xFFL) << shift;
+              out[w0 + 7 * words] |= (t >>> 56) << shift;
+            }
+          }
         }
-        int w0 = o + p * words + wi;
-        out[w0] = p0;
-        out[w0 + words] = p1;
-        out[w0 + 2 * words] = p2;
-        out[w0 + 3 * words] = p3;
-        out[w0 + 4 * words] = p4;
-        out[w0 + 5 * words] = p5;
-        out[w0 + 6 * words] = p6;
-        out[w0 + 7 * words] = p7;
       }
     }
+    p = end8;
     for (; p < to; p++) {
       for (int wi = 0; wi < words; wi++) {
         long word = 0;
