@@ -29,7 +29,7 @@ import org.bnn4j.kernels.Window2d;
  * subtracts that exactly for border positions.
  *
  * <p>Work goes in passes of {@value #CHUNK} positions: once per pass the positions' window
- * offsets and border tags are computed (no division per micro-kernel call), then per block of
+ * offsets and border positions are listed (no division per micro-kernel call), then per block of
  * output channels the micro-kernels run over the pass and the epilogue transforms it.
  *
  * <p>Groups are supported when each group's channels start on a word (channels per group a
@@ -173,8 +173,8 @@ final class VectorBinaryConv implements BinaryConvKernel {
 
   @Override
   public int scratchFloats() {
-    // Dots position-major, then channel-major; window offsets and border tags of one pass.
-    return 2 * CHUNK * OCB + 2 * CHUNK;
+    // Dots position-major, then channel-major; window offsets and border positions of a pass.
+    return 2 * CHUNK * OCB + 3 * CHUNK;
   }
 
   @Override
@@ -208,11 +208,11 @@ final class VectorBinaryConv implements BinaryConvKernel {
       float[] yFloats, long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom,
       int pixelTo, float[] correction, int correctionOff) {
     int basesOff = scratchOff + 2 * CHUNK * OCB;
-    int tagOff = basesOff + CHUNK;
+    int borderOff = basesOff + CHUNK;
     int steps = tapWordDelta.length;
     for (int q0 = pixelFrom; q0 < pixelTo; q0 += CHUNK) {
       int n = Math.min(CHUNK, pixelTo - q0);
-      boolean anyBorder = plan(q0, n, scratch, basesOff, tagOff);
+      int borders = plan(q0, n, scratch, basesOff, borderOff);
       if (yWords != null && output.bitsOutput()) {
         Arrays.fill(yWords, yOff + q0 * outWords, yOff + (q0 + n) * outWords, 0L);
       }
@@ -236,8 +236,8 @@ final class VectorBinaryConv implements BinaryConvKernel {
             }
           }
           output.apply(q0, n, block, g * mpg + blk * OCB, Math.min(OCB, mpg - blk * OCB),
-              residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff, tagOff,
-              anyBorder, correction, correctionOff);
+              residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff, borderOff,
+              borders, correction, correctionOff);
         }
       }
     }
@@ -246,21 +246,25 @@ final class VectorBinaryConv implements BinaryConvKernel {
   /**
    * Fills the pass's window offsets (from the input's start, as raw float bits) for {@code n}
    * positions from {@code q0}, repeating the last one up to a whole number of micro-kernel
-   * calls, and their border tags; returns whether any position is a border one.
+   * calls, and the list of its border positions (pairs of index and tag, raw float bits);
+   * returns how many there are.
    */
-  private boolean plan(int q0, int n, float[] scratch, int basesOff, int tagOff) {
+  private int plan(int q0, int n, float[] scratch, int basesOff, int borderOff) {
     int b = q0 / hw;
     int r = q0 - b * hw;
     int oy = r / ow;
     int ox = r - oy * ow;
-    boolean anyBorder = false;
+    int borders = 0;
     int base = 0;
     for (int i = 0; i < n; i++) {
       base = ((b * readH + oy * sh) * readW + ox * sw) * xWords;
       scratch[basesOff + i] = Float.intBitsToFloat(base);
       int tag = output.borderTag(oy, ox);
-      scratch[tagOff + i] = Float.intBitsToFloat(tag);
-      anyBorder |= tag != 0;
+      if (tag != 0) {
+        scratch[borderOff + 2 * borders] = Float.intBitsToFloat(i);
+        scratch[borderOff + 2 * borders + 1] = Float.intBitsToFloat(tag);
+        borders++;
+      }
       if (++ox == ow) {
         ox = 0;
         if (++oy == oh) {
@@ -272,6 +276,6 @@ final class VectorBinaryConv implements BinaryConvKernel {
     for (int i = n; i < CHUNK && i % positions != 0; i++) {
       scratch[basesOff + i] = Float.intBitsToFloat(base);
     }
-    return anyBorder;
+    return borders;
   }
 }

@@ -239,15 +239,16 @@ final class VectorBinaryConvOutput {
   /**
    * The epilogue of one pass: the micro-kernels' dots of {@code n} positions from {@code q0} (at
    * {@code off} in the scratch, {@code OCB} per position, as for interior positions) for block
-   * {@code block}, whose channels are {@code ocBase} to {@code ocBase + ocCount - 1}; the
-   * positions' border tags ({@link #borderTag}) at {@code tagOff}; {@code corr} (or null) holds
-   * zero-state corrections.
+   * {@code block}, whose channels are {@code ocBase} to {@code ocBase + ocCount - 1}; the pass's
+   * {@code borders} border positions at {@code borderOff}, in increasing order as pairs (index
+   * in the pass, {@link #borderTag}) of raw float bits; {@code corr} (or null) holds zero-state
+   * corrections.
    */
   void apply(int q0, int n, int block, int ocBase, int ocCount, float[] residual,
       int residualOff, float[] yFloats, long[] yWords, int yOff, float[] scratch, int off,
-      int tagOff, boolean anyBorder, float[] corr, int corrOff) {
-    if (!exactFloats || anyBorder || corr != null || slotDenseBias != null) {
-      fixDots(q0, n, block, scratch, off, tagOff, anyBorder, corr, corrOff);
+      int borderOff, int borders, float[] corr, int corrOff) {
+    if (!exactFloats || borders > 0 || corr != null || slotDenseBias != null) {
+      fixDots(q0, n, block, scratch, off, borderOff, borders, corr, corrOff);
     }
     if (bits) {
       toBits(q0, n, block, ocBase, ocCount, yWords, yOff, scratch, off);
@@ -264,16 +265,24 @@ final class VectorBinaryConvOutput {
    * #exactFloats} the micro-kernels stored integer dots, converted here after the padding
    * correction.
    */
-  private void fixDots(int q0, int n, int block, float[] scratch, int off, int tagOff,
-      boolean anyBorder, float[] corr, int corrOff) {
+  private void fixDots(int q0, int n, int block, float[] scratch, int off, int borderOff,
+      int borders, float[] corr, int corrOff) {
     int cStride = blocks * OCB;
+    // Only the border positions when the interior dots are final; else every position.
     boolean onlyBorders = exactFloats && corr == null && slotDenseBias == null;
-    for (int i = 0; i < n; i++) {
-      int pOff = off + i * OCB;
-      int tag = anyBorder ? Float.floatToRawIntBits(scratch[tagOff + i]) : 0;
-      if (onlyBorders && tag == 0) {
-        continue; // an interior position's dots are final
+    int count = onlyBorders ? borders : n;
+    int next = 0;
+    for (int k = 0; k < count; k++) {
+      int i = k;
+      int tag = 0;
+      if (onlyBorders) {
+        i = Float.floatToRawIntBits(scratch[borderOff + 2 * k]);
+        tag = Float.floatToRawIntBits(scratch[borderOff + 2 * k + 1]);
+      } else if (next < borders && Float.floatToRawIntBits(scratch[borderOff + 2 * next]) == i) {
+        tag = Float.floatToRawIntBits(scratch[borderOff + 2 * next + 1]);
+        next++;
       }
+      int pOff = off + i * OCB;
       int deltaOff = ((tag - 1) * blocks + block) * OCB;
       FloatVector d0;
       FloatVector d1;
