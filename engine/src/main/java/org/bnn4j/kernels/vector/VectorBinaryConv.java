@@ -10,9 +10,9 @@ import org.bnn4j.kernels.Window2d;
  * Binary convolution (and dense, as a 1x1 convolution) on packed NHWC bits with a
  * register-blocked outer-product micro-kernel, split as Larq Compute Engine splits bconv2d: the
  * load-time plan ({@link VectorBinaryConvLayout}: which layers, weights interleaved by block of
- * {@value #OCB_VECTORS} vectors of output channels, tap offsets, padding classes), the
- * micro-kernels ({@link VectorBinaryConvMicroKernel}) and the output transform ({@link
- * VectorBinaryConvOutput}). This class stages the input and drives the passes.
+ * {@value #OCB_VECTORS} vectors of output channels, padding classes; the tap offsets here), the
+ * micro-kernels ({@link VectorBinaryConvMicroKernel}) and the output transform with its tables
+ * ({@link VectorBinaryConvOutput}). This class stages the input and drives the passes.
  *
  * <p>The micro-kernel's shape is {@code positions x 4} vectors, chosen at construction from the
  * register file the species implies: {@value #POSITIONS_16_REGISTERS} positions (12
