@@ -93,7 +93,7 @@ class VectorBinaryConvShapesTest {
         new long[m]);
   }
 
-  /** One layer: forced shape against the reference, with a residual/PReLU and zeros as asked. */
+  /** One layer: forced shape against the reference, with residual and PReLU, and zeros as asked. */
   private static void check(Random rnd, int positions, int n, int c, int h, int w, int m,
       int group, Window2d win, boolean bitsOut, boolean zeros, boolean prelu) {
     int oh = win.outH(h, false);
@@ -138,7 +138,8 @@ class VectorBinaryConvShapesTest {
       flip[o] = rnd.nextInt(2);
     }
     int outN = n * m * oh * ow;
-    float[] residual = bitsOut ? null : new float[outN];
+    // A residual with PReLU (the transform after the transpose), none without (before it).
+    float[] residual = bitsOut || !prelu ? null : new float[outN];
     if (residual != null) {
       for (int i = 0; i < outN; i++) {
         residual[i] = (float) rnd.nextGaussian();
