@@ -42,4 +42,7 @@ public interface KernelProvider {
 
   /** Float to packed bits with {@code spec}'s thresholds. */
   BinarizeKernel binarize(BinarizeSpec spec);
+
+  /** A float element-wise op over operands of one shape. */
+  FloatElementwiseKernel elementwise(ElementwiseSpec spec);
 }

@@ -1,5 +1,7 @@
 package org.bnn4j.kernels;
 
+import org.bnn4j.kernels.reference.Activations;
+import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.Convolution;
 import org.bnn4j.kernels.reference.Gemm;
 import org.bnn4j.kernels.reference.Pooling;
@@ -47,6 +49,11 @@ final class ScalarKernelProvider implements KernelProvider {
   @Override
   public BinarizeKernel binarize(BinarizeSpec spec) {
     return new ScalarBinarize(spec);
+  }
+
+  @Override
+  public FloatElementwiseKernel elementwise(ElementwiseSpec spec) {
+    return new ScalarElementwise(spec);
   }
 
   /**
@@ -132,6 +139,22 @@ final class ScalarKernelProvider implements KernelProvider {
         int positionFrom, int positionTo) {
       return Bitpack.binarizeSeeingZeros(x, xOff, s.c(), s.hw(), s.thresholds(), s.source(),
           s.cout(), out, outOff, b, positionFrom, positionTo);
+    }
+  }
+
+  /** {@link Activations#relu}, or one {@link Broadcast.BinaryOp} per element pair. */
+  record ScalarElementwise(ElementwiseSpec s) implements FloatElementwiseKernel {
+    @Override
+    public void run(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int from,
+        int to) {
+      if (s.kind() == ElementwiseSpec.Kind.RELU) {
+        Activations.relu(a, aOff + from, y, yOff + from, to - from);
+        return;
+      }
+      Broadcast.BinaryOp op = Broadcast.BinaryOp.valueOf(s.kind().name());
+      for (int i = from; i < to; i++) {
+        y[yOff + i] = op.apply(a[aOff + i], b[bOff + i]);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package org.bnn4j.runtime;
 
+import java.util.Arrays;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
@@ -8,6 +9,8 @@ import org.bnn4j.kernels.BinarizeKernel;
 import org.bnn4j.kernels.BinarizeSpec;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
+import org.bnn4j.kernels.ElementwiseSpec;
+import org.bnn4j.kernels.FloatElementwiseKernel;
 import org.bnn4j.kernels.FloatDenseKernel;
 import org.bnn4j.kernels.FloatDenseSpec;
 import org.bnn4j.kernels.FloatConvKernel;
@@ -22,9 +25,10 @@ import org.bnn4j.kernels.Window2d;
 /**
  * The op factory a {@link org.bnn4j.Model} uses: BinaryConv2d and BinaryDense run on the fast
  * kernels of a {@link KernelProvider}, and so do Binarize, float Conv2d with constant weights
- * (im2col + GEMM), Gemm with constant transposed weights (the FC), MaxPool2d and AvgPool2d, each
- * split over the session's threads (the provider has a kernel for every spec); everything else is
- * delegated to the {@link ReferenceOps} it holds. Binary results, Binarize and pooling are
+ * (packed GEMM), Gemm with constant transposed weights (the FC), MaxPool2d, AvgPool2d, Relu, and
+ * Add/Sub/Mul/Div of two operands of one shape, each split over the session's threads (the
+ * provider has a kernel for every spec); everything else is delegated to the {@link
+ * ReferenceOps} it holds. Binary results, Binarize, pooling and the element-wise ops are
  * bit-identical to the reference ops for any thread count (except a NaN's payload: a max pool
  * gives the canonical NaN); float convolutions and the FC agree within float rounding (the
  * summation order differs) and do not depend on the thread count either.
@@ -41,6 +45,12 @@ public final class FastOps implements OpFactory {
    * kernel: waking a parked worker costs microseconds too, so smaller chunks would gain little.
    */
   static final int MIN_POOL_OUTPUTS_PER_CHUNK = 1 << 13;
+
+  /**
+   * Fewest elements of an element-wise op worth handing to another worker: a few microseconds of
+   * the vector loop, about what waking a worker costs.
+   */
+  static final int MIN_ELEMENTS_PER_CHUNK = 1 << 14;
 
   private final KernelProvider provider;
   private final ReferenceOps reference = new ReferenceOps();
@@ -69,9 +79,37 @@ public final class FastOps implements OpFactory {
       case MAX_POOL2D -> fastMaxPool2d(ctx);
       case AVG_POOL2D -> fastAvgPool2d(ctx);
       case GEMM -> floatDense(ctx);
+      case RELU -> elementwise(ctx, ElementwiseSpec.Kind.RELU);
+      case ADD -> elementwise(ctx, ElementwiseSpec.Kind.ADD);
+      case SUB -> elementwise(ctx, ElementwiseSpec.Kind.SUB);
+      case MUL -> elementwise(ctx, ElementwiseSpec.Kind.MUL);
+      case DIV -> elementwise(ctx, ElementwiseSpec.Kind.DIV);
       default -> null;
     };
     return fast == null ? reference.create(ctx) : new NamedOp(node.where(), fast);
+  }
+
+  /**
+   * Relu, or Add/Sub/Mul/Div of two operands of one shape, on the provider's element-wise kernel
+   * split over the session's threads; null (the reference op, which broadcasts) when the shapes
+   * differ.
+   */
+  private Op elementwise(OpContext ctx, ElementwiseSpec.Kind kind) {
+    boolean unary = kind.unary();
+    ctx.expectArity(unary ? 1 : 2, unary ? 1 : 2, 1);
+    Operand a = ctx.floatInput(0);
+    Operand b = unary ? null : ctx.floatInput(1);
+    if (b != null && !Arrays.equals(a.dims(), b.dims())) {
+      return null;
+    }
+    Operand y = ctx.floatOutput(0);
+    ctx.expectDims(y, a.dims());
+    FloatElementwiseKernel kernel = provider.elementwise(new ElementwiseSpec(kind));
+    int count = a.size();
+    RunContext.RangeTask task = (from, to, slot, img, arena, words) -> kernel.run(
+        a.floats(arena), a.offset(), b == null ? null : b.floats(arena),
+        b == null ? 0 : b.offset(), y.floats(arena), y.offset(), from, to);
+    return run -> run.forRange(count, MIN_ELEMENTS_PER_CHUNK, task, 0);
   }
 
   /** Float Conv2d with constant weights on the provider's im2col + GEMM kernel. */

@@ -3,6 +3,8 @@ package org.bnn4j.kernels.vector;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinarizeKernel;
 import org.bnn4j.kernels.BinarizeSpec;
+import org.bnn4j.kernels.ElementwiseSpec;
+import org.bnn4j.kernels.FloatElementwiseKernel;
 import org.bnn4j.kernels.BinaryConvKernel;
 import org.bnn4j.kernels.BinaryConvSpec;
 import org.bnn4j.kernels.FloatConvKernel;
@@ -78,6 +80,11 @@ public final class VectorKernelProvider implements KernelProvider {
         && win.dilationW() == 1;
     return plain2x2 && VectorAvgPool2x2.supports(s.h(), s.w(), s.oh(), s.ow())
         ? new VectorAvgPool2x2(s.h(), s.w(), s.oh(), s.ow()) : NEXT.avgPool(s);
+  }
+
+  @Override
+  public FloatElementwiseKernel elementwise(ElementwiseSpec s) {
+    return new VectorElementwise(s);
   }
 
   @Override
