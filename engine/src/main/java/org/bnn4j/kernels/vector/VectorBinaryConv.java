@@ -247,7 +247,11 @@ final class VectorBinaryConv implements BinaryConvKernel {
    * Fills the pass's window offsets (from the input's start, as raw float bits) for {@code n}
    * positions from {@code q0}, repeating the last one up to a whole number of micro-kernel
    * calls, and the list of its border positions (pairs of index and tag, raw float bits);
-   * returns how many there are.
+   * returns how many there are. The ints ride in the float scratch the runtime already plans
+   * rather than in an int arena of their own; {@code intBitsToFloat} and {@code
+   * floatToRawIntBits} give back every pattern that is not a NaN, and these are non-negative
+   * indices below {@code 0x7f800000}, the first NaN pattern (reaching it would take a word
+   * arena of 16 GiB).
    */
   private int plan(int q0, int n, float[] scratch, int basesOff, int borderOff) {
     int b = q0 / hw;
