@@ -2,23 +2,13 @@ package org.bnn4j.bench;
 
 import ai.onnxruntime.OrtException;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.kernels.Kernels;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One 3x3 convolution layer (stride 1, pad 1, Cin = Cout, batch 1) three ways:
@@ -34,14 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
  * ConvLayerBench} (add {@code -p threads=2} for two threads).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-    "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class ConvLayerBench {
+public class ConvLayerBench extends RunnerBench {
   @Param({"56x56x64", "28x28x128", "14x14x256", "7x7x512"})
   public String shape;
 
@@ -50,8 +33,6 @@ public class ConvLayerBench {
 
   @Param({"1"})
   public int threads;
-
-  private Runner runner;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
@@ -94,12 +75,5 @@ public class ConvLayerBench {
   @Benchmark
   public float[] layer() throws OrtException {
     return runner.run();
-  }
-
-  @TearDown(Level.Trial)
-  public void close() throws OrtException {
-    if (runner != null) {
-      runner.close();
-    }
   }
 }

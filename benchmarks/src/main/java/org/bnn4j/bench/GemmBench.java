@@ -1,7 +1,6 @@
 package org.bnn4j.bench;
 
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
@@ -12,16 +11,8 @@ import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.Kernels;
 import org.bnn4j.kernels.Window2d;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The binary GEMM of a 3x3, 256-channel layer at 14x14 (M = 196 positions, N = 256 channels, K =
@@ -42,14 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
  * GemmBench}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-    "--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class GemmBench {
+public class GemmBench extends BenchDefaults {
   static final int M = 196;
   static final int N = 256;
   static final int K = 2304;

@@ -14,17 +14,11 @@ import org.bnn4j.format.onnx.proto.OperatorSetIdProto;
 import org.bnn4j.format.onnx.proto.TensorProto;
 import org.bnn4j.internal.ModelInternals;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -42,14 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
  * ModelBench}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-    "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class ModelBench {
+public class ModelBench extends RunnerBench {
   @Param({"birealnet18", "wsresnet18", "resnet18"})
   public String model;
 
@@ -58,8 +48,6 @@ public class ModelBench {
 
   @Param({"1", "2"})
   public int threads;
-
-  private Runner runner;
 
   @Setup(Level.Trial)
   public void setup() throws OrtException {
@@ -95,13 +83,6 @@ public class ModelBench {
   @Benchmark
   public float[] infer() throws OrtException {
     return runner.run();
-  }
-
-  @TearDown(Level.Trial)
-  public void close() throws OrtException {
-    if (runner != null) {
-      runner.close();
-    }
   }
 
   /** Builds ResNet-18, Bi-Real ResNet-18 or W&S ResNet-18 as ONNX with random weights. */

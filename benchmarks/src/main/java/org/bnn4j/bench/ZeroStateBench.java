@@ -1,25 +1,16 @@
 package org.bnn4j.bench;
 
+import ai.onnxruntime.OrtException;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.bnn4j.internal.ModelInternals;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.kernels.Kernels;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of exact sign(0): ConvLayerBench's binary layer (Binarize, then a 3x3 BinaryConv2d
@@ -39,13 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar
  * ZeroStateBench}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class ZeroStateBench {
+public class ZeroStateBench extends RunnerBench {
   @Param({"28x28x128"})
   public String shape;
 
@@ -54,8 +39,6 @@ public class ZeroStateBench {
 
   @Param({"1"})
   public int threads;
-
-  private Bnn4jRunner runner;
 
   static Graph layer(int h, int w, int c, boolean zeroMode) {
     Graph g = BenchModels.binaryConvLayer(h, w, c, 2);
@@ -97,21 +80,17 @@ public class ZeroStateBench {
       default -> throw new IllegalArgumentException("zeros " + zeros);
     }
     boolean zeroMode = !zeros.equals("plus");
-    runner = new Bnn4jRunner(ModelInternals.fromGraph(layer(h, w, c, zeroMode)), threads, x,
-        new float[s.elements()]);
+    Bnn4jRunner bnn = new Bnn4jRunner(ModelInternals.fromGraph(layer(h, w, c, zeroMode)),
+        threads, x, new float[s.elements()]);
+    runner = bnn;
     BenchModels.checkExact("binary " + shape + " zeros " + zeros,
-        BenchModels.reference(layer(h, w, c, zeroMode), x), runner.run());
+        BenchModels.reference(layer(h, w, c, zeroMode), x), bnn.run());
     System.out.println("kernels: " + Kernels.provider().name());
-    runner.warmUp();
+    bnn.warmUp();
   }
 
   @Benchmark
-  public float[] layer() {
+  public float[] layer() throws OrtException {
     return runner.run();
-  }
-
-  @TearDown(Level.Trial)
-  public void close() {
-    runner.close();
   }
 }
