@@ -45,10 +45,7 @@ final class RestJson {
         String field = p.currentName();
         JsonToken v = p.nextToken();
         switch (field) {
-          case "id" -> {
-            expect(v == JsonToken.VALUE_STRING, "\"id\" must be a string");
-            id = p.getText();
-          }
+          case "id" -> id = text(p, "\"id\"");
           case "parameters" -> parameters(p, "request", name -> {
             if (name.equals("binary_data_output")) {
               throw ServeException.badRequest("parameter binary_data_output is unsupported:"
@@ -92,16 +89,10 @@ final class RestJson {
     float[] data = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
-      JsonToken v = p.nextToken();
+      p.nextToken(); // to the value
       switch (field) {
-        case "name" -> {
-          expect(v == JsonToken.VALUE_STRING, "input \"name\" must be a string");
-          name = p.getText();
-        }
-        case "datatype" -> {
-          expect(v == JsonToken.VALUE_STRING, "input \"datatype\" must be a string");
-          datatype = p.getText();
-        }
+        case "name" -> name = text(p, "input \"name\"");
+        case "datatype" -> datatype = text(p, "input \"datatype\"");
         case "shape" -> shape = shape(p);
         case "data" -> data = data(p);
         case "parameters" -> parameters(p, "input", n -> {
@@ -125,10 +116,9 @@ final class RestJson {
     String name = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
-      JsonToken v = p.nextToken();
+      p.nextToken(); // to the value
       if (field.equals("name")) {
-        expect(v == JsonToken.VALUE_STRING, "output \"name\" must be a string");
-        name = p.getText();
+        name = text(p, "output \"name\"");
       } else if (field.equals("parameters")) {
         parameters(p, "output", n -> {
           if (n.equals("binary_data")) {
@@ -199,6 +189,12 @@ final class RestJson {
       }
     }
     return Arrays.copyOf(buf, n);
+  }
+
+  /** The current value's text; a bad request unless it is a string, as {@code what} must be. */
+  private static String text(JsonParser p, String what) throws IOException {
+    expect(p.currentToken() == JsonToken.VALUE_STRING, what + " must be a string");
+    return p.getText();
   }
 
   private static void expect(boolean ok, String message) {

@@ -2,6 +2,7 @@ package org.bnn4j.server;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How {@link InferenceServer} listens and handles load. Immutable; start from {@link
@@ -58,42 +59,82 @@ public record ServerConfig(String host, int httpPort, int grpcPort, int workers,
   }
 
   public ServerConfig withHost(String v) {
-    return new ServerConfig(v, httpPort, grpcPort, workers, maxBatch, batchWindow, maxQueue,
-        requestTimeout, maxBodyBytes, shutdownGrace);
+    return edit(f -> f.host = v);
   }
 
   public ServerConfig withPorts(int http, int grpc) {
-    return new ServerConfig(host, http, grpc, workers, maxBatch, batchWindow, maxQueue,
-        requestTimeout, maxBodyBytes, shutdownGrace);
+    return edit(f -> {
+      f.httpPort = http;
+      f.grpcPort = grpc;
+    });
   }
 
   public ServerConfig withWorkers(int v) {
-    return new ServerConfig(host, httpPort, grpcPort, v, maxBatch, batchWindow, maxQueue,
-        requestTimeout, maxBodyBytes, shutdownGrace);
+    return edit(f -> f.workers = v);
   }
 
   public ServerConfig withBatching(int maxBatch, Duration window) {
-    return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, window, maxQueue,
-        requestTimeout, maxBodyBytes, shutdownGrace);
+    return edit(f -> {
+      f.maxBatch = maxBatch;
+      f.batchWindow = window;
+    });
   }
 
   public ServerConfig withMaxQueue(int v) {
-    return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, batchWindow, v,
-        requestTimeout, maxBodyBytes, shutdownGrace);
+    return edit(f -> f.maxQueue = v);
   }
 
   public ServerConfig withRequestTimeout(Duration v) {
-    return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, batchWindow, maxQueue,
-        v, maxBodyBytes, shutdownGrace);
+    return edit(f -> f.requestTimeout = v);
   }
 
   public ServerConfig withMaxBodyBytes(long v) {
-    return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, batchWindow, maxQueue,
-        requestTimeout, v, shutdownGrace);
+    return edit(f -> f.maxBodyBytes = v);
   }
 
   public ServerConfig withShutdownGrace(Duration v) {
-    return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, batchWindow, maxQueue,
-        requestTimeout, maxBodyBytes, v);
+    return edit(f -> f.shutdownGrace = v);
+  }
+
+  /** A copy with {@code change} applied; the canonical constructor validates the result. */
+  private ServerConfig edit(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.toConfig();
+  }
+
+  /**
+   * The components as mutable fields, so that each {@code with} method names only what it
+   * changes and the full component list is written here once.
+   */
+  private static final class Fields {
+    String host;
+    int httpPort;
+    int grpcPort;
+    int workers;
+    int maxBatch;
+    Duration batchWindow;
+    int maxQueue;
+    Duration requestTimeout;
+    long maxBodyBytes;
+    Duration shutdownGrace;
+
+    Fields(ServerConfig c) {
+      host = c.host;
+      httpPort = c.httpPort;
+      grpcPort = c.grpcPort;
+      workers = c.workers;
+      maxBatch = c.maxBatch;
+      batchWindow = c.batchWindow;
+      maxQueue = c.maxQueue;
+      requestTimeout = c.requestTimeout;
+      maxBodyBytes = c.maxBodyBytes;
+      shutdownGrace = c.shutdownGrace;
+    }
+
+    ServerConfig toConfig() {
+      return new ServerConfig(host, httpPort, grpcPort, workers, maxBatch, batchWindow, maxQueue,
+          requestTimeout, maxBodyBytes, shutdownGrace);
+    }
   }
 }
