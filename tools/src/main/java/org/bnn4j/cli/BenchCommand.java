@@ -10,18 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import org.bnn4j.Model;
 import org.bnn4j.ModelOptions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.kernels.Kernels;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code bnn4j bench}: steady-state latency of one model, as ONNX Runtime's perf test or
@@ -29,7 +24,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "bench",
-    mixinStandardHelpOptions = true,
     description = {
       "Measures steady-state latency: runs the model --warmup times, then --runs times, and"
           + " prints min / p50 / p90 / p99 latency, inferences per second, the CPU model, the"
@@ -38,10 +32,7 @@ import picocli.CommandLine.Spec;
           + " table of time shares (a separate pass with per-op timers, after the timed runs).",
       "Without --model it uses the default model bundled in the jar."
     })
-final class BenchCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
-
+final class BenchCommand extends Subcommand {
   @Option(names = "--model", paramLabel = "MODEL", description = ModelSource.MODEL_HELP)
   String model;
 
@@ -68,10 +59,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    check(threads >= 1, "--threads must be at least 1, found " + threads);
-    check(batch >= 1 && batch <= 1_000_000, "--batch must be in 1..1000000, found " + batch);
-    check(warmup >= 0 && warmup <= 10_000_000, "--warmup must be in 0..10000000, found " + warmup);
-    check(runs >= 1 && runs <= 10_000_000, "--runs must be in 1..10000000, found " + runs);
+    require(threads >= 1, "--threads must be at least 1, found " + threads);
+    require(batch >= 1 && batch <= 1_000_000, "--batch must be in 1..1000000, found " + batch);
+    require(warmup >= 0 && warmup <= 10_000_000,
+        "--warmup must be in 0..10000000, found " + warmup);
+    require(runs >= 1 && runs <= 10_000_000, "--runs must be in 1..10000000, found " + runs);
     PrintWriter out = spec.commandLine().getOut();
     try (Model m = ModelSource.open(model, ModelOptions.defaults().withMaxBatch(batch))) {
       List<String> inputNames = m.inputNames();
@@ -140,12 +132,6 @@ final class BenchCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
-  }
-
-  private void check(boolean ok, String message) {
-    if (!ok) {
-      throw new ParameterException(spec.commandLine(), message);
-    }
   }
 
   private void printProfile(PrintWriter out, Model m, float[][] inputs) {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.bnn4j.InvalidInputException;
 import org.bnn4j.InputSpec;
 import org.bnn4j.Model;
@@ -21,23 +20,17 @@ import org.bnn4j.Tensor;
 import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code bnn4j classify}: images in, top-k labels out. */
 @Command(
     name = "classify",
-    mixinStandardHelpOptions = true,
     description = {
       "Classifies PNG, JPEG, BMP or GIF images and prints the top-k labels with scores.",
       "Without --model it uses the default model bundled in the jar, when the build has one."
     })
-final class ClassifyCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
-
+final class ClassifyCommand extends Subcommand {
   @Mixin ClassifierOptions classifier;
 
 
@@ -54,10 +47,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (top < 1) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--top must be at least 1, found " + top);
-    }
+    require(top >= 1, "--top must be at least 1, found " + top);
     PrintWriter out = spec.commandLine().getOut();
     try (Model m = classifier.open(spec.commandLine().getErr())) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.bnn4j.convert.Converter;
 import org.bnn4j.format.GraphValidator;
 import org.bnn4j.format.Limits;
@@ -17,11 +16,8 @@ import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.GraphMetadata;
 import org.bnn4j.format.graph.GraphMetadata.InputSpec;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code bnn4j convert}: ONNX in, .bnn out, written atomically. A .bnn in keeps its graph as it
@@ -30,15 +26,11 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(
     name = "convert",
-    mixinStandardHelpOptions = true,
     description = {
       "Converts an ONNX model into a .bnn model, lowering binary patterns to bit ops.",
       "Given a .bnn model, keeps its graph and rewrites the metadata the options name."
     })
-final class ConvertCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
-
+final class ConvertCommand extends Subcommand {
   @Parameters(index = "0", paramLabel = "MODEL",
       description = "The ONNX model to convert, or a .bnn model whose metadata to rewrite.")
   Path input;

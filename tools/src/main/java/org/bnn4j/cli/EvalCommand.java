@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import me.tongfei.progressbar.ProgressBar;
@@ -27,24 +26,17 @@ import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code bnn4j eval}: accuracy, throughput and a confusion matrix over a labelled set. */
 @Command(
     name = "eval",
-    mixinStandardHelpOptions = true,
     description = {
       "Evaluates a classifier on labelled images: top-1 and top-5 accuracy, images per second",
       "and a confusion matrix. Images come from MNIST-style IDX files or from a folder with",
       "one subfolder per class (named after the class's label or index)."
     })
-final class EvalCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
-
+final class EvalCommand extends Subcommand {
   @Mixin ClassifierOptions classifier;
 
   static final class Source {
@@ -87,10 +79,8 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
-      throw new ParameterException(spec.commandLine(),
-          "--tolerance must be a finite number >= 0, found " + tolerance);
-    }
+    require(tolerance >= 0 && !Double.isInfinite(tolerance),
+        "--tolerance must be a finite number >= 0, found " + tolerance);
     try (Model m = classifier.open(spec.commandLine().getErr())) {
       if (m.inputNames().size() != 1 || m.outputNames().size() != 1) {
         throw new InvalidInputException("eval needs a model with one image input and one output;"
@@ -211,13 +201,10 @@ final class EvalCommand implements Callable<Integer> {
         from = p[0].isEmpty() ? 0 : Integer.parseInt(p[0]);
         to = p.length < 2 || p[1].isEmpty() ? d.count() : Integer.parseInt(p[1]);
       } catch (NumberFormatException e) {
-        throw new ParameterException(spec.commandLine(), "--range must be FROM:TO, found "
-            + range);
+        throw usageError("--range must be FROM:TO, found " + range);
       }
-      if (p.length != 2 || from < 0 || to > d.count() || from >= to) {
-        throw new ParameterException(spec.commandLine(), "--range " + range
-            + " is not within 0:" + d.count());
-      }
+      require(p.length == 2 && from >= 0 && to <= d.count() && from < to,
+          "--range " + range + " is not within 0:" + d.count());
     }
     List<Example> out = new ArrayList<>();
     int size = d.rows() * d.cols();

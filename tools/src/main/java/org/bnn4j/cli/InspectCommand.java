@@ -2,26 +2,18 @@ package org.bnn4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import org.bnn4j.Model;
 import org.bnn4j.format.ModelStats;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.internal.ModelInternals;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code bnn4j inspect}: a per-op table of shapes, parameters, weight bytes and MACs. */
 @Command(
     name = "inspect",
-    mixinStandardHelpOptions = true,
     description = "Prints each op with its output shape, parameters, weight bytes and MACs.")
-final class InspectCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
-
+final class InspectCommand extends Subcommand {
   @Parameters(index = "0", paramLabel = "MODEL", description = ModelSource.MODEL_HELP)
   String model;
 

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.bnn4j.InvalidInputException;
 import org.bnn4j.Model;
 import org.bnn4j.Session;
@@ -16,22 +15,17 @@ import org.bnn4j.format.Limits;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.onnx.OnnxTensors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bnn4j run}: ONNX TensorProto files in, one output_K.pb per graph output out. */
 @Command(
     name = "run",
-    mixinStandardHelpOptions = true,
     description = {
       "Runs a model on inputs stored as serialized ONNX TensorProto files (as in ONNX's",
       "test_data_set_0/input_0.pb) and writes <dir>/output_0.pb, output_1.pb, ... one per",
       "graph output in graph order, as float32 TensorProto."
     })
-final class RunCommand implements Callable<Integer> {
-  @Mixin VerboseOption verbose;
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
+final class RunCommand extends Subcommand {
   @Option(names = "--model", required = true, paramLabel = "MODEL",
       description = ModelSource.MODEL_HELP)
   String model;

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -15,22 +14,17 @@ import org.bnn4j.Model;
 import org.bnn4j.server.InferenceServer;
 import org.bnn4j.server.ServerConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code bnn4j serve}: the models behind the Open Inference Protocol, REST and gRPC. */
 @Command(
     name = "serve",
-    mixinStandardHelpOptions = true,
     description = {
       "Serves models over the Open Inference Protocol (KServe v2): REST/JSON and gRPC.",
       "Without --model it serves the model bundled in the jar as 'mnist'. Stops gracefully on"
           + " SIGTERM or Ctrl-C: no new requests, accepted ones finish, exit code 0."
     })
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends Subcommand {
   private static final Logger LOG = Logger.getLogger("org.bnn4j.server");
   /** Held here so that a level set on it sticks (the logging system holds loggers weakly). */
   private static final Logger ACCESS = Logger.getLogger("org.bnn4j.server.access");
@@ -38,8 +32,6 @@ final class ServeCommand implements Callable<Integer> {
   /** Name of the bundled model when no --model is given. */
   static final String BUNDLED_NAME = "mnist";
 
-  @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
 
   @Option(names = "--model", paramLabel = "NAME=PATH",
       description = "A model to serve under NAME (repeatable); default: the bundled model as '"
@@ -154,7 +146,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         server = InferenceServer.start(loaded, config);
       } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
+        throw usageError(e.getMessage());
       }
       started.set(server);
       LOG.info("REST (Open Inference Protocol v2) listening on http://"
@@ -186,7 +178,7 @@ final class ServeCommand implements Callable<Integer> {
           .withMaxBodyBytes(maxBodyBytes)
           .withShutdownGrace(Duration.ofMillis(shutdownGraceMillis));
     } catch (IllegalArgumentException | ArithmeticException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw usageError(e.getMessage());
     }
   }
 

@@ -1,0 +1,32 @@
+package org.bnn4j.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every {@code bnn4j} subcommand has: {@code --help}, {@code --version}, {@code --verbose}
+ * (read by the error handler), its picocli spec for output streams, and usage errors, which
+ * picocli reports with the usage and exit code 2. Picocli reads the annotations here for each
+ * subclass.
+ */
+@Command(mixinStandardHelpOptions = true)
+abstract class Subcommand implements Callable<Integer> {
+  @Mixin VerboseOption verbose;
+  @Spec CommandSpec spec;
+
+  /** A usage error with {@code message}, to throw. */
+  final ParameterException usageError(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
+  /** Throws a usage error with {@code message} unless {@code ok}. */
+  final void require(boolean ok, String message) {
+    if (!ok) {
+      throw usageError(message);
+    }
+  }
+}
