@@ -21,39 +21,14 @@ import org.bnn4j.Tensor;
  * and runs the rows in batches of {@code batchSize}. Output rows are the input row followed by
  * label, score, top_k, [logits,] error. A row whose input cannot be turned into the model's
  * input gets nulls and its error text, unless {@code failFast}, which fails the task (and so
- * the job) with that error instead.
+ * the job) with that error instead. A record: Spark serializes it to each task as these
+ * settings, nothing more.
  */
-final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
-  private static final long serialVersionUID = 1L;
-
+record ClassifyPartition(ModelRef modelRef, int inputIndex, ClassifyPartition.InputKind kind,
+    String inputCol, int nameIndex, int topK, int batchSize, boolean withLogits, boolean failFast,
+    int sessionThreads) implements MapPartitionsFunction<Row, Row> {
   /** What the input column holds. */
   enum InputKind { IMAGE_BYTES, FLOATS, DOUBLES }
-
-  private final ModelRef modelRef;
-  private final int inputIndex;
-  private final InputKind kind;
-  private final String inputCol;
-  private final int nameIndex;
-  private final int topK;
-  private final int batchSize;
-  private final boolean withLogits;
-  private final boolean failFast;
-  private final int sessionThreads;
-
-  ClassifyPartition(ModelRef modelRef, int inputIndex, InputKind kind, String inputCol,
-      int nameIndex, int topK, int batchSize, boolean withLogits, boolean failFast,
-      int sessionThreads) {
-    this.modelRef = modelRef;
-    this.inputIndex = inputIndex;
-    this.kind = kind;
-    this.inputCol = inputCol;
-    this.nameIndex = nameIndex;
-    this.topK = topK;
-    this.batchSize = batchSize;
-    this.withLogits = withLogits;
-    this.failFast = failFast;
-    this.sessionThreads = sessionThreads;
-  }
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
