@@ -9,6 +9,7 @@ import org.bnn4j.format.graph.attrs.ClipAttrs;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
+import org.bnn4j.format.graph.attrs.ShrinkAttrs;
 import org.bnn4j.format.graph.attrs.EluAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
 import org.bnn4j.format.graph.attrs.PadAttrs;
@@ -96,6 +97,10 @@ public final class ReferenceOps implements OpFactory {
         EluAttrs a = EluAttrs.of(node);
         yield unary(ctx, (x, xo, y, yo, n) -> elu(x, xo, y, yo, n, a.alpha(), a.gamma()));
       }
+      case SHRINK -> {
+        ShrinkAttrs a = ShrinkAttrs.of(node);
+        yield unary(ctx, (x, xo, y, yo, n) -> shrink(x, xo, y, yo, n, a.bias(), a.lambd()));
+      }
     };
     return new NamedOp(node.where(), body);
   }
@@ -111,6 +116,18 @@ public final class ReferenceOps implements OpFactory {
       float v = x[xOff + i];
       y[yOff + i] = v > 0f ? (float) ((double) gamma * v)
           : (float) ((double) gamma * alpha * StrictMath.expm1(v));
+    }
+  }
+
+  /**
+   * ONNX Shrink: {@code x + bias} below -lambd, {@code x - bias} above lambd, else 0; one float
+   * operation per element, as the ONNX reference computes it in float32.
+   */
+  static void shrink(float[] x, int xOff, float[] y, int yOff, int count, float bias,
+      float lambd) {
+    for (int i = 0; i < count; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v < -lambd ? v + bias : v > lambd ? v - bias : 0f;
     }
   }
 

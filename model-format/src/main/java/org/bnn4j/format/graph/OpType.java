@@ -134,7 +134,12 @@ public enum OpType {
    * y = gamma * x for x &gt; 0, else gamma * alpha * (exp(x) - 1). Attrs: alpha, gamma (ONNX
    * defaults 1.67326319217681884765625 and 1.05070102214813232421875).
    */
-  SELU("Selu", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA, Attribute.GAMMA);
+  SELU("Selu", ShapeRule.SAME_AS_INPUT, Attribute.ALPHA, Attribute.GAMMA),
+  /**
+   * y = x + bias for x &lt; -lambd, x - bias for x &gt; lambd, else 0. Attrs: bias, lambd (ONNX
+   * defaults 0 and 0.5).
+   */
+  SHRINK("Shrink", ShapeRule.SAME_AS_INPUT, Attribute.BIAS, Attribute.LAMBD);
 
   /** How an op's output type follows from its inputs, where many ops share one rule. */
   public enum ShapeRule {
@@ -158,6 +163,8 @@ public enum OpType {
     public static final Attribute ALPHA = new Attribute("alpha", Kind.FLOAT);
     public static final Attribute BETA = new Attribute("beta", Kind.FLOAT);
     public static final Attribute GAMMA = new Attribute("gamma", Kind.FLOAT);
+    public static final Attribute BIAS = new Attribute("bias", Kind.FLOAT);
+    public static final Attribute LAMBD = new Attribute("lambd", Kind.FLOAT);
 
     /**
      * Checks the node's value of this attribute, when present, is of this kind.

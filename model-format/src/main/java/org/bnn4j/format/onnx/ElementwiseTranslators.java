@@ -7,6 +7,7 @@ import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.attrs.EluAttrs;
 import org.bnn4j.format.graph.attrs.HardSigmoidAttrs;
 import org.bnn4j.format.graph.attrs.LeakyReluAttrs;
+import org.bnn4j.format.graph.attrs.ShrinkAttrs;
 import org.bnn4j.format.graph.ValueType;
 import org.bnn4j.format.onnx.ConstantFolding.Value;
 
@@ -36,6 +37,7 @@ final class ElementwiseTranslators {
     f.register("Clip", 6, 25, ElementwiseTranslators::clip);
     f.register("Elu", 6, 25, ElementwiseTranslators::elu);
     f.register("Selu", 6, 25, ElementwiseTranslators::selu);
+    f.register("Shrink", 9, 25, ElementwiseTranslators::shrink);
   }
 
   private static void foldableUnary(NodeContext c, OpType op) {
@@ -75,6 +77,14 @@ final class ElementwiseTranslators {
     c.emit(OpType.SELU, "", List.of(c.in(0)), c.out(0),
         EluAttrs.ALPHA, c.attrs.getFloat(EluAttrs.ALPHA, EluAttrs.DEFAULT_SELU_ALPHA),
         EluAttrs.GAMMA, c.attrs.getFloat(EluAttrs.GAMMA, EluAttrs.DEFAULT_SELU_GAMMA));
+  }
+
+  private static void shrink(NodeContext c) {
+    c.attrs.allowOnly(ShrinkAttrs.BIAS, ShrinkAttrs.LAMBD);
+    c.inputs(1, 1);
+    c.emit(OpType.SHRINK, "", List.of(c.in(0)), c.out(0),
+        ShrinkAttrs.BIAS, c.attrs.getFloat(ShrinkAttrs.BIAS, ShrinkAttrs.DEFAULT_BIAS),
+        ShrinkAttrs.LAMBD, c.attrs.getFloat(ShrinkAttrs.LAMBD, ShrinkAttrs.DEFAULT_LAMBD));
   }
 
   private static void hardSigmoid(NodeContext c) {
