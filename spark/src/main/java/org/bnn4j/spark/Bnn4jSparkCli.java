@@ -2,7 +2,8 @@ package org.bnn4j.spark;
 
 import java.io.PrintWriter;
 import org.bnn4j.Bnn4jException;
-import picocli.CommandLine;
+import org.bnn4j.cli.common.CommandRunner;
+import org.bnn4j.cli.common.RootCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -16,37 +17,14 @@ import picocli.CommandLine.Command;
     versionProvider = Bnn4jSparkCli.Version.class,
     description = "Runs bnn4j models over many files on Apache Spark.",
     subcommands = {SparkClassifyCommand.class})
-public final class Bnn4jSparkCli implements java.util.concurrent.Callable<Integer> {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return 2;
-  }
-
+public final class Bnn4jSparkCli extends RootCommand {
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
   /** Runs the tool in-process, for tests and embedding; uses the active SparkSession if any. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Bnn4jSparkCli());
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-      cmd.getErr().println("error: " + describe(ex));
-      if (java.util.Arrays.asList(args).contains("--verbose")) {
-        ex.printStackTrace(cmd.getErr());
-      }
-      cmd.getErr().flush();
-      return 1;
-    });
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return CommandRunner.execute(new Bnn4jSparkCli(), args, out, err, Bnn4jSparkCli::describe);
   }
 
   /** One line: our messages as they are; Spark's first line, which names the failed stage. */
@@ -70,11 +48,9 @@ public final class Bnn4jSparkCli implements java.util.concurrent.Callable<Intege
     return (nl < 0 ? s : s.substring(0, nl)).replace('\r', ' ');
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Bnn4jSparkCli.class.getPackage().getImplementationVersion();
-      return new String[] {"bnn4j-spark " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+  static final class Version extends JarVersion {
+    Version() {
+      super("bnn4j-spark", Bnn4jSparkCli.class);
     }
   }
 }

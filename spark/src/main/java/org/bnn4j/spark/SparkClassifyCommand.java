@@ -4,36 +4,27 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.bnn4j.cli.common.Subcommand;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code bnn4j-spark classify}: a folder or glob of images in, one table of predictions out. */
 @Command(
     name = "classify",
-    mixinStandardHelpOptions = true,
     description = {
       "Classifies every file under a folder (recursively) or matching a glob, on Spark, and",
       "writes one row per file: path, label, score, top_k, error. Files that are not images",
       "get an error row instead of failing the job. Without --model it uses the MNIST model",
       "bundled in the jar."
     })
-final class SparkClassifyCommand implements Callable<Integer> {
+final class SparkClassifyCommand extends Subcommand {
   enum Format { parquet, csv, json }
-
-  @Spec CommandSpec spec;
-
-  @Option(names = "--verbose", description = "Print a stack trace with any error.")
-  boolean verbose;
 
   @Option(names = "--model", paramLabel = "MODEL",
       description = "A .bnn or .onnx model on the driver; it is broadcast to the executors"
@@ -80,10 +71,8 @@ final class SparkClassifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (top < 1 || batchSize < 1 || (partitions != null && partitions < 1)) {
-      throw new ParameterException(spec.commandLine(),
-          "--top, --batch-size and --partitions must be at least 1");
-    }
+    require(top >= 1 && batchSize >= 1 && (partitions == null || partitions >= 1),
+        "--top, --batch-size and --partitions must be at least 1");
     Bnn4jClassifier classifier = (model == null ? Bnn4jClassifier.bundledMnist()
         : Bnn4jClassifier.fromBytes(Files.readAllBytes(model)))
         .setTopK(top).setBatchSize(batchSize).setFailFast(failFast);

@@ -14,6 +14,7 @@ import org.bnn4j.Model;
 import org.bnn4j.ModelOptions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.kernels.Kernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

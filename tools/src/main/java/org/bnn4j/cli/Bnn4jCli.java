@@ -2,7 +2,8 @@ package org.bnn4j.cli;
 
 import java.io.PrintWriter;
 import org.bnn4j.Bnn4jException;
-import picocli.CommandLine;
+import org.bnn4j.cli.common.CommandRunner;
+import org.bnn4j.cli.common.RootCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -17,43 +18,14 @@ import picocli.CommandLine.Command;
     subcommands = {ClassifyCommand.class, EvalCommand.class, ConvertCommand.class,
         InspectCommand.class, RunCommand.class,
         ServeCommand.class, BenchCommand.class})
-public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  /** Without a subcommand there is nothing to do: show the usage, as for any usage error. */
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return 2;
-  }
-
-
+public final class Bnn4jCli extends RootCommand {
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
   /** Runs the tool in-process, for tests and embedding. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Bnn4jCli());
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-      boolean verbose = false;
-      for (String a : args) {
-        verbose |= a.equals("--verbose");
-      }
-      cmd.getErr().println("error: " + describe(ex));
-      if (verbose) {
-        ex.printStackTrace(cmd.getErr());
-      }
-      cmd.getErr().flush();
-      return 1;
-    });
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return CommandRunner.execute(new Bnn4jCli(), args, out, err, Bnn4jCli::describe);
   }
 
   /** One line for a failure: our own messages as they are, anything else with its type. */
@@ -88,11 +60,9 @@ public final class Bnn4jCli implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Bnn4jCli.class.getPackage().getImplementationVersion();
-      return new String[] {"bnn4j " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+  static final class Version extends JarVersion {
+    Version() {
+      super("bnn4j", Bnn4jCli.class);
     }
   }
 }

@@ -17,6 +17,7 @@ import org.bnn4j.Predictions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.Tensor;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

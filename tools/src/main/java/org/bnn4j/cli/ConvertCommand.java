@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.convert.Converter;
 import org.bnn4j.format.GraphValidator;
 import org.bnn4j.format.Limits;

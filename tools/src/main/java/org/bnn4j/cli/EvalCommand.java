@@ -22,6 +22,7 @@ import org.bnn4j.Predictions;
 import org.bnn4j.Session;
 import org.bnn4j.SessionOptions;
 import org.bnn4j.Tensor;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.image.ImageInput;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -3,6 +3,7 @@ package org.bnn4j.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import org.bnn4j.Model;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.format.ModelStats;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.internal.ModelInternals;

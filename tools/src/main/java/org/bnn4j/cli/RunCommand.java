@@ -11,6 +11,7 @@ import org.bnn4j.InvalidInputException;
 import org.bnn4j.Model;
 import org.bnn4j.Session;
 import org.bnn4j.Tensor;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.onnx.OnnxTensors;

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.bnn4j.Model;
+import org.bnn4j.cli.common.Subcommand;
 import org.bnn4j.server.InferenceServer;
 import org.bnn4j.server.ServerConfig;
 import picocli.CommandLine.Command;

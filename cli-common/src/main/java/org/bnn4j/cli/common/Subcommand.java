@@ -1,4 +1,4 @@
-package org.bnn4j.cli;
+package org.bnn4j.cli.common;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,23 +8,23 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * What every {@code bnn4j} subcommand has: {@code --help}, {@code --version}, {@code --verbose}
- * (read by the error handler), its picocli spec for output streams, and usage errors, which
- * picocli reports with the usage and exit code 2. Picocli reads the annotations here for each
- * subclass.
+ * What every subcommand of both launchers has: {@code --help}, {@code --version}, {@code
+ * --verbose} (read by {@link CommandRunner}), its picocli spec for output streams, and usage
+ * errors, which picocli reports with the usage and exit code 2. Picocli reads the annotations
+ * here for each subclass.
  */
 @Command(mixinStandardHelpOptions = true)
-abstract class Subcommand implements Callable<Integer> {
+public abstract class Subcommand implements Callable<Integer> {
   @Mixin VerboseOption verbose;
-  @Spec CommandSpec spec;
+  @Spec protected CommandSpec spec;
 
   /** A usage error with {@code message}, to throw. */
-  final ParameterException usageError(String message) {
+  protected final ParameterException usageError(String message) {
     return new ParameterException(spec.commandLine(), message);
   }
 
   /** Throws a usage error with {@code message} unless {@code ok}. */
-  final void require(boolean ok, String message) {
+  protected final void require(boolean ok, String message) {
     if (!ok) {
       throw usageError(message);
     }
