@@ -18,7 +18,6 @@ import org.bnn4j.kernels.FloatConvSpec;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
-import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.ZeroCorrection;
 import org.bnn4j.kernels.Window2d;
 
@@ -156,7 +155,9 @@ public final class FastOps implements OpFactory {
   }
 
   /** A pooling op: planes split over the session's threads, small planes grouped. */
-  private static Op overPlanes(int planes, int outputsPerPlane, RunContext.RangeTask task) {
+  private static Op overPlanes(OpShapes.Pool shape, RunContext.RangeTask task) {
+    int planes = shape.xd()[0] * shape.xd()[1];
+    int outputsPerPlane = shape.yd()[2] * shape.yd()[3];
     int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
     return run -> run.forRange(planes, grain, task, 0);
   }
@@ -166,15 +167,11 @@ public final class FastOps implements OpFactory {
     OpShapes.Pool shape = OpShapes.maxPool(ctx);
     Operand x = shape.x();
     Operand y = shape.y();
-    int[] xd = shape.xd();
-    int[] yd = shape.yd();
-    Window2d win = shape.win();
-    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3]));
-    int planes = xd[0] * xd[1];
+    MaxPoolKernel kernel = provider.maxPool(shape.spec());
     int perWorker = kernel.scratchFloats();
     Operand scratch = perWorker == 0 ? null
         : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
-    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
+    return overPlanes(shape, (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
         scratch == null ? null : scratch.floats(arena),
         scratch == null ? 0 : scratch.offset() + worker * perWorker));
@@ -215,13 +212,8 @@ public final class FastOps implements OpFactory {
     OpShapes.Pool shape = OpShapes.avgPool(ctx);
     Operand x = shape.x();
     Operand y = shape.y();
-    int[] xd = shape.xd();
-    int[] yd = shape.yd();
-    Window2d win = shape.win();
-    AvgPoolKernel kernel = provider.avgPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3],
-        shape.attrs().countIncludePad()));
-    int planes = xd[0] * xd[1];
-    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
+    AvgPoolKernel kernel = provider.avgPool(shape.spec());
+    return overPlanes(shape, (from, to, worker, img, arena, words) -> kernel.run(
         x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
   }
 
@@ -233,14 +225,7 @@ public final class FastOps implements OpFactory {
       return null;
     }
     float[] thr = ctx.input(1).constantFloats();
-    int[] source = null;
-    if (ctx.node().hasInput(2)) {
-      long[] s = ctx.input(2).words(null);
-      source = new int[s.length];
-      for (int i = 0; i < s.length; i++) {
-        source[i] = (int) s[i];
-      }
-    }
+    int[] source = BinaryReferenceOps.sourceChannels(ctx);
     int[] d = x.dims();
     int c = d[1];
     int hw = d.length == 4 ? d[2] * d[3] : 1;
