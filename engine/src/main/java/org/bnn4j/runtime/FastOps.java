@@ -238,7 +238,7 @@ public final class FastOps implements OpFactory {
    * by image. It reads its input only at its own positions, so it can also run inside the pass
    * of the op producing that input ({@link FusedPass}).
    */
-  private static final class BinarizePass implements PositionPass {
+  private static final class BinarizePass extends PositionPass {
     /** Positions per chunk are a multiple of 8, the vector packer's group. */
     private static final int GRAIN = 8;
 
@@ -250,10 +250,10 @@ public final class FastOps implements OpFactory {
     private final float[] thr;
     private final int[] source;
     private final boolean zeros;
-    private final RunContext.RangeTask task;
 
     BinarizePass(BinarizeKernel kernel, Operand x, Operand y, int n, int c, int hw, float[] thr,
         int[] source) {
+      super(n * hw, GRAIN, task(kernel, x, y, hw));
       this.x = x;
       this.y = y;
       this.n = n;
@@ -262,10 +262,15 @@ public final class FastOps implements OpFactory {
       this.thr = thr;
       this.source = source;
       this.zeros = y.mayHoldZeros();
-      if (zeros) {
+    }
+
+    /** The pass's one task: each chunk packs its positions, image by image. */
+    private static RunContext.RangeTask task(BinarizeKernel kernel, Operand x, Operand y,
+        int hw) {
+      if (y.mayHoldZeros()) {
         // Each chunk notes whether it met an input exactly at a threshold (one compare per
         // vector); only then is the image's zero mask written, by the scalar reference.
-        task = (from, to, worker, ignored, arena, words) -> {
+        return (from, to, worker, ignored, arena, words) -> {
           for (int q = from; q < to; ) {
             int img = q / hw;
             int end = Math.min(to, (img + 1) * hw);
@@ -276,31 +281,20 @@ public final class FastOps implements OpFactory {
             q = end;
           }
         };
-      } else {
-        task = (from, to, worker, ignored, arena, words) -> {
-          for (int q = from; q < to; ) {
-            int img = q / hw;
-            int end = Math.min(to, (img + 1) * hw);
-            kernel.run(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
-                q - img * hw, end - img * hw);
-            q = end;
-          }
-        };
       }
+      return (from, to, worker, ignored, arena, words) -> {
+        for (int q = from; q < to; ) {
+          int img = q / hw;
+          int end = Math.min(to, (img + 1) * hw);
+          kernel.run(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+              q - img * hw, end - img * hw);
+          q = end;
+        }
+      };
     }
 
     @Override
-    public int positions() {
-      return n * hw;
-    }
-
-    @Override
-    public int grain() {
-      return GRAIN;
-    }
-
-    @Override
-    public int begin(RunContext run) {
+    int begin(RunContext run) {
       if (zeros) {
         long[] words = run.words();
         for (int img = 0; img < n; img++) {
@@ -311,17 +305,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public int taskCount() {
-      return 1;
-    }
-
-    @Override
-    public RunContext.RangeTask task(int which) {
-      return task;
-    }
-
-    @Override
-    public void end(RunContext run) {
+    void end(RunContext run) {
       if (zeros) {
         long[] words = run.words();
         for (int img = 0; img < n; img++) {
@@ -334,7 +318,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public Operand positionwiseInput() {
+    Operand positionwiseInput() {
       return x;
     }
   }
@@ -390,7 +374,7 @@ public final class FastOps implements OpFactory {
    * before the output transform; otherwise the plain kernel runs as for any other input. A float
    * output is written position by position, so a Binarize of it can join the pass.
    */
-  private static final class BinaryConvPass implements PositionPass {
+  private static final class BinaryConvPass extends PositionPass {
     private final BinaryConvSpec spec;
     private final BinaryConvKernel kernel;
     private final Operand x;
@@ -399,33 +383,17 @@ public final class FastOps implements OpFactory {
     private final boolean bits;
     private final Operand corr;
     private final int[] index;
-    private final RunContext.RangeTask[] tasks;
 
+    /** Task 0 runs the plain kernel; task 1, when the input may hold zeros, the corrected one. */
     BinaryConvPass(BinaryConvSpec spec, BinaryConvKernel kernel, Operand x, Operand staging,
         Operand residual, Operand y, boolean bits, Operand scratch, int perWorker,
         Operand corr) {
-      this.spec = spec;
-      this.kernel = kernel;
-      this.x = x;
-      this.staging = staging;
-      this.y = y;
-      this.bits = bits;
-      this.corr = corr;
       Operand input = staging != null ? staging : x;
       RunContext.RangeTask plain = (from, to, worker, img, arena, words) -> kernel.run(
           input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
           residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
           bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
           scratch.offset() + worker * perWorker, from, to);
-      if (corr == null) {
-        index = null;
-        tasks = new RunContext.RangeTask[] {plain};
-        return;
-      }
-      index = new int[spec.m()];
-      for (int oc = 0; oc < index.length; oc++) {
-        index[oc] = kernel.correctionIndex(oc);
-      }
       RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
           kernel.runCorrected(input.words(words), input.offset(),
               residual == null ? null : residual.floats(arena),
@@ -433,22 +401,28 @@ public final class FastOps implements OpFactory {
               bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
               scratch.offset() + worker * perWorker, from, to, corr.floats(arena),
               corr.offset());
-      tasks = new RunContext.RangeTask[] {plain, corrected};
+      // Chunks of whole micro-kernel blocks.
+      super(spec.pixels(), kernel.pixelBlock(), corr == null
+          ? new RunContext.RangeTask[] {plain} : new RunContext.RangeTask[] {plain, corrected});
+      this.spec = spec;
+      this.kernel = kernel;
+      this.x = x;
+      this.staging = staging;
+      this.y = y;
+      this.bits = bits;
+      this.corr = corr;
+      if (corr == null) {
+        index = null;
+        return;
+      }
+      index = new int[spec.m()];
+      for (int oc = 0; oc < index.length; oc++) {
+        index[oc] = kernel.correctionIndex(oc);
+      }
     }
 
     @Override
-    public int positions() {
-      return spec.pixels();
-    }
-
-    /** Chunks of whole micro-kernel blocks. */
-    @Override
-    public int grain() {
-      return kernel.pixelBlock();
-    }
-
-    @Override
-    public int begin(RunContext run) {
+    int begin(RunContext run) {
       long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
@@ -480,20 +454,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public int taskCount() {
-      return tasks.length;
-    }
-
-    @Override
-    public RunContext.RangeTask task(int which) {
-      return tasks[which];
-    }
-
-    @Override
-    public void end(RunContext run) {}
-
-    @Override
-    public Operand fusableOutput() {
+    Operand fusableOutput() {
       return bits ? null : y;
     }
   }
