@@ -3,7 +3,6 @@ package org.bnn4j.runtime;
 import java.util.Arrays;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
-import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinarizeKernel;
 import org.bnn4j.kernels.BinarizeSpec;
@@ -75,8 +74,8 @@ public final class FastOps implements OpFactory {
       case BINARY_DENSE -> binaryConv(ctx, true);
       case BINARIZE -> binarize(ctx);
       case CONV2D -> floatConv(ctx);
-      case MAX_POOL2D -> fastMaxPool2d(ctx);
-      case AVG_POOL2D -> fastAvgPool2d(ctx);
+      case MAX_POOL2D -> fastPool2d(ctx, true);
+      case AVG_POOL2D -> fastPool2d(ctx, false);
       case GEMM -> floatDense(ctx);
       case RELU -> elementwise(ctx, ElementwiseSpec.Kind.RELU);
       case ADD -> elementwise(ctx, ElementwiseSpec.Kind.ADD);
@@ -154,27 +153,42 @@ public final class FastOps implements OpFactory {
     };
   }
 
-  /** A pooling op: planes split over the session's threads, small planes grouped. */
-  private static Op overPlanes(OpShapes.Pool shape, RunContext.RangeTask task) {
-    int planes = shape.xd()[0] * shape.xd()[1];
-    int outputsPerPlane = shape.yd()[2] * shape.yd()[3];
-    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
-    return run -> run.forRange(planes, grain, task, 0);
+  /**
+   * Items per chunk such that a chunk holds at least {@code minWork} units of work at {@code
+   * workPerItem} each, rounded up to a multiple of {@code multiple}: waking a parked worker costs
+   * microseconds, so smaller chunks would gain little.
+   */
+  private static int grain(int minWork, int workPerItem, int multiple) {
+    return Math.max(multiple,
+        (minWork / Math.max(1, workPerItem) + multiple - 1) / multiple * multiple);
   }
 
-  /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
-  private Op fastMaxPool2d(OpContext ctx) {
-    OpShapes.Pool shape = OpShapes.maxPool(ctx);
+  /**
+   * MaxPool2d, or AvgPool2d when not {@code max}, on the provider's kernel: planes split over the
+   * session's threads, small planes grouped.
+   */
+  private Op fastPool2d(OpContext ctx, boolean max) {
+    OpShapes.Pool shape = max ? OpShapes.maxPool(ctx) : OpShapes.avgPool(ctx);
     Operand x = shape.x();
     Operand y = shape.y();
-    MaxPoolKernel kernel = provider.maxPool(shape.spec());
-    int perWorker = kernel.scratchFloats();
-    Operand scratch = perWorker == 0 ? null
-        : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
-    return overPlanes(shape, (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
-        scratch == null ? null : scratch.floats(arena),
-        scratch == null ? 0 : scratch.offset() + worker * perWorker));
+    RunContext.RangeTask task;
+    if (max) {
+      MaxPoolKernel kernel = provider.maxPool(shape.spec());
+      int perWorker = kernel.scratchFloats();
+      Operand scratch = perWorker == 0 ? null
+          : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
+      task = (from, to, worker, img, arena, words) -> kernel.run(
+          x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
+          scratch == null ? null : scratch.floats(arena),
+          scratch == null ? 0 : scratch.offset() + worker * perWorker);
+    } else {
+      AvgPoolKernel kernel = provider.avgPool(shape.spec());
+      task = (from, to, worker, img, arena, words) -> kernel.run(
+          x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to);
+    }
+    int planes = shape.xd()[0] * shape.xd()[1];
+    int grain = grain(MIN_POOL_OUTPUTS_PER_CHUNK, shape.yd()[2] * shape.yd()[3], 1);
+    return run -> run.forRange(planes, grain, task, 0);
   }
 
   /**
@@ -183,38 +197,22 @@ public final class FastOps implements OpFactory {
    */
   private Op floatDense(OpContext ctx) {
     OpShapes.Dense shape = OpShapes.gemm(ctx);
-    GemmAttrs attrs = shape.attrs();
-    Operand a = shape.a();
-    Operand b = shape.b();
-    Operand c = shape.c();
-    Operand y = shape.y();
-    boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
-        && (c == null || attrs.beta() == 1f);
-    int n = b.dims()[0];
-    int k = b.dims()[1];
-    boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
-        && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
-    if (!plain || !b.isConstant() || !biasVector) {
+    if (!shape.isConstantLinear()) {
       return ReferenceOps.gemm(shape);
     }
-    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k, b.constantFloats(),
-        c == null ? null : c.constantFloats()));
-    int rows = a.dims()[0];
+    Operand a = shape.a();
+    Operand c = shape.c();
+    Operand y = shape.y();
+    int n = shape.n();
+    int k = shape.k();
+    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k,
+        shape.b().constantFloats(), c == null ? null : c.constantFloats()));
+    int rows = shape.m();
     RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
     // Chunks of at least 64k multiply-adds, so small layers stay on one thread.
-    int grain = Math.max(4, ((1 << 16) / Math.max(1, rows * k) + 3) / 4 * 4);
+    int grain = grain(1 << 16, rows * k, 4);
     return run -> run.forRange(n, grain, task, 0);
-  }
-
-  /** AvgPool2d on the provider's kernel, planes split over the threads. */
-  private Op fastAvgPool2d(OpContext ctx) {
-    OpShapes.Pool shape = OpShapes.avgPool(ctx);
-    Operand x = shape.x();
-    Operand y = shape.y();
-    AvgPoolKernel kernel = provider.avgPool(shape.spec());
-    return overPlanes(shape, (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
   }
 
   private Op binarize(OpContext ctx) {

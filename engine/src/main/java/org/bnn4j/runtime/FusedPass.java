@@ -12,11 +12,11 @@ final class FusedPass extends PositionPass {
   private final PositionPass consumer;
 
   FusedPass(PositionPass producer, PositionPass consumer) {
-    if (producer.positions() != consumer.positions()) {
-      throw new IllegalArgumentException("passes over " + producer.positions() + " and "
-          + consumer.positions() + " positions");
+    if (producer.positions != consumer.positions) {
+      throw new IllegalArgumentException("passes over " + producer.positions + " and "
+          + consumer.positions + " positions");
     }
-    super(producer.positions(), producer.grain(), pairs(producer, consumer));
+    super(producer.positions, producer.grain, pairs(producer, consumer));
     this.producer = producer;
     this.consumer = consumer;
   }
@@ -43,7 +43,7 @@ final class FusedPass extends PositionPass {
   static boolean fits(PositionPass producer, PositionPass consumer) {
     Operand out = producer.fusableOutput();
     return out != null && consumer.positionwiseInput() == out
-        && producer.positions() == consumer.positions();
+        && producer.positions == consumer.positions;
   }
 
   @Override

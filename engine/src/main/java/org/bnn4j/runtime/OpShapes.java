@@ -22,7 +22,19 @@ final class OpShapes {
       int group, Window2d win) {}
 
   /** A Gemm: Y[m,n] = alpha * A' * B' + beta * C, with A' [m,k] and B' [k,n]. */
-  record Dense(Operand a, Operand b, Operand c, Operand y, GemmAttrs attrs, int m, int n, int k) {}
+  record Dense(Operand a, Operand b, Operand c, Operand y, GemmAttrs attrs, int m, int n, int k) {
+    /**
+     * Whether this Gemm is PyTorch's Linear with constant parameters: A times constant B
+     * transposed, plus nothing or a constant bias vector ([n] or [1, n]), alpha and beta 1.
+     */
+    boolean isConstantLinear() {
+      boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
+          && (c == null || attrs.beta() == 1f);
+      boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
+          && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
+      return plain && b.isConstant() && biasVector;
+    }
+  }
 
   /** A 2-D max or average pool over X[n,c,h,w] to Y[n,c,oh,ow]. */
   record Pool(Operand x, Operand y, int[] xd, int[] yd, PoolAttrs attrs, Window2d win) {

@@ -12,8 +12,10 @@ package org.bnn4j.runtime;
  * only what runs before and after the pass and which task this inference runs.
  */
 abstract class PositionPass implements Op {
-  private final int positions;
-  private final int grain;
+  /** Items of the pass: output positions over the whole batch. */
+  final int positions;
+  /** Chunks of the pass are multiples of this many positions. */
+  final int grain;
   private final RunContext.RangeTask[] tasks;
 
   /**
@@ -26,16 +28,6 @@ abstract class PositionPass implements Op {
     this.positions = positions;
     this.grain = grain;
     this.tasks = tasks;
-  }
-
-  /** Items of the pass: output positions over the whole batch. */
-  final int positions() {
-    return positions;
-  }
-
-  /** Chunks of the pass are multiples of this many positions. */
-  final int grain() {
-    return grain;
   }
 
   /**

@@ -41,8 +41,8 @@ public final class ReferenceOps implements OpFactory {
   public Op create(OpContext ctx) {
     OpNode node = ctx.node();
     Op body = switch (node.op()) {
-      case CONV2D -> conv2d(ctx);
-      case GEMM -> gemm(ctx);
+      case CONV2D -> conv2d(OpShapes.conv(ctx));
+      case GEMM -> gemm(OpShapes.gemm(ctx));
       case MAX_POOL2D -> pool2d(OpShapes.maxPool(ctx), true);
       case AVG_POOL2D -> pool2d(OpShapes.avgPool(ctx), false);
       case GLOBAL_AVG_POOL -> globalPool(ctx, true);
@@ -116,10 +116,6 @@ public final class ReferenceOps implements OpFactory {
 
   // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----
 
-  static ArenaOp conv2d(OpContext ctx) {
-    return conv2d(OpShapes.conv(ctx));
-  }
-
   static ArenaOp conv2d(OpShapes.Conv s) {
     Operand x = s.x();
     Operand w = s.w();
@@ -139,28 +135,21 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), oh, ow);
   }
 
-  static ArenaOp gemm(OpContext ctx) {
-    return gemm(OpShapes.gemm(ctx));
-  }
-
   static ArenaOp gemm(OpShapes.Dense s) {
     Operand a = s.a();
     Operand b = s.b();
     Operand c = s.c();
     Operand y = s.y();
-    boolean transA = s.attrs().transA();
-    boolean transB = s.attrs().transB();
-    float alpha = s.attrs().alpha();
-    float beta = s.attrs().beta();
+    GemmAttrs g = s.attrs();
     int[] cDims = c == null ? null : c.dims();
     int m = s.m();
     int n = s.n();
     int k = s.k();
     return (arena, words) -> Gemm.gemm(
-        a.floats(arena), a.offset(), transA,
-        b.floats(arena), b.offset(), transB,
+        a.floats(arena), a.offset(), g.transA(),
+        b.floats(arena), b.offset(), g.transB(),
         c == null ? null : c.floats(arena), c == null ? 0 : c.offset(), cDims,
-        alpha, beta,
+        g.alpha(), g.beta(),
         y.floats(arena), y.offset(), m, n, k);
   }
 
@@ -302,7 +291,13 @@ public final class ReferenceOps implements OpFactory {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
-    ctx.expectDims(y, x.dims());
+    return unary(ctx, x, y, x.dims(), kernel);
+  }
+
+  /** {@code kernel} over all of {@code x} into {@code y}, which must have {@code yd}. */
+  private static ArenaOp unary(OpContext ctx, Operand x, Operand y, int[] yd,
+      UnaryKernel kernel) {
+    ctx.expectDims(y, yd);
     int count = x.size();
     return (arena, words) -> kernel.apply(x.floats(arena), x.offset(), y.floats(arena),
         y.offset(), count);
@@ -405,10 +400,8 @@ public final class ReferenceOps implements OpFactory {
       throw ctx.error("shape " + Arrays.toString(shape) + " holds " + count
           + " elements, input " + Arrays.toString(x.dims()) + " has " + x.size());
     }
-    ctx.expectDims(y, shape);
-    int n = x.size();
-    return (arena, words) -> Layout.copy(x.floats(arena), x.offset(), y.floats(arena),
-        y.offset(), n);
+    // The same floats in the same order: a copy, as Identity.
+    return unary(ctx, x, y, shape, (xa, xo, ya, yo, n) -> Layout.copy(xa, xo, ya, yo, n));
   }
 
   static ArenaOp transpose(OpContext ctx) {
