@@ -1,7 +1,7 @@
 package org.bnn4j;
 
 import java.util.List;
-import java.util.Objects;
+import org.bnn4j.format.graph.GraphMetadata;
 
 /**
  * How one model input wants its data: its name and shape, and for an image input the
@@ -72,14 +72,10 @@ public record InputSpec(String name, List<Integer> shape, Layout layout, ColorMo
 
   /** Checks the components and copies the lists. */
   public InputSpec {
-    Objects.requireNonNull(name, "name");
+    GraphMetadata.InputSpec.requireParts(name, layout, colorMode, background, fit);
     shape = List.copyOf(shape);
-    Objects.requireNonNull(layout, "layout");
-    Objects.requireNonNull(colorMode, "colorMode");
     mean = List.copyOf(mean);
     std = List.copyOf(std);
-    Objects.requireNonNull(background, "background");
-    Objects.requireNonNull(fit, "fit");
   }
 
   /**

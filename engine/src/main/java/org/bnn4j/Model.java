@@ -122,14 +122,8 @@ public final class Model implements AutoCloseable {
    */
   public static Model load(Path path, ModelOptions options) {
     Objects.requireNonNull(path, "path");
-    Objects.requireNonNull(options, "options");
-    byte[] bytes;
-    try {
-      bytes = ModelFile.readBounded(path, options.limits());
-    } catch (IOException e) {
-      throw new ModelFormatException("cannot read model file " + path + ": " + describe(e), e);
-    }
-    return load(bytes, options);
+    return readAndLoad(limits -> ModelFile.readBounded(path, limits), "model file " + path,
+        options);
   }
 
   /**
@@ -201,17 +195,29 @@ public final class Model implements AutoCloseable {
    */
   public static Model load(InputStream in, ModelOptions options) {
     Objects.requireNonNull(in, "in");
+    InputStream unclosed = new FilterInputStream(in) {
+      @Override
+      public void close() {
+        // The caller owns the stream.
+      }
+    };
+    return readAndLoad(limits -> ModelFile.readBounded(unclosed, limits), "model stream", options);
+  }
+
+  /** Where a model's bytes come from: read to the end, refusing more than the limits allow. */
+  @FunctionalInterface
+  private interface BoundedSource {
+    byte[] read(Limits limits) throws IOException;
+  }
+
+  /** Reads the bytes of {@code source} ({@code what}, in the error) and loads them. */
+  private static Model readAndLoad(BoundedSource source, String what, ModelOptions options) {
     Objects.requireNonNull(options, "options");
     byte[] bytes;
     try {
-      bytes = ModelFile.readBounded(new FilterInputStream(in) {
-        @Override
-        public void close() {
-          // The caller owns the stream.
-        }
-      }, options.limits());
+      bytes = source.read(options.limits());
     } catch (IOException e) {
-      throw new ModelFormatException("cannot read model stream: " + describe(e), e);
+      throw new ModelFormatException("cannot read " + what + ": " + describe(e), e);
     }
     return load(bytes, options);
   }

@@ -108,10 +108,8 @@ public final class ModelOptions {
    * @throws IllegalArgumentException when {@code maxBatch < 1}
    */
   public ModelOptions withMaxBatch(int maxBatch) {
-    if (maxBatch < 1) {
-      throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
-    }
-    return new ModelOptions(limits, maxBatch, warmupRuns, requireVectorKernels);
+    return new ModelOptions(limits, atLeast("maxBatch", maxBatch, 1), warmupRuns,
+        requireVectorKernels);
   }
 
   /**
@@ -133,10 +131,8 @@ public final class ModelOptions {
    * @throws IllegalArgumentException when {@code runs < 0}
    */
   public ModelOptions withWarmup(int runs) {
-    if (runs < 0) {
-      throw new IllegalArgumentException("warm-up runs must be at least 0, got " + runs);
-    }
-    return new ModelOptions(limits, maxBatch, runs, requireVectorKernels);
+    return new ModelOptions(limits, maxBatch, atLeast("warm-up runs", runs, 0),
+        requireVectorKernels);
   }
 
   /**
@@ -158,6 +154,13 @@ public final class ModelOptions {
    */
   public ModelOptions withRequireVectorKernels(boolean require) {
     return new ModelOptions(limits, maxBatch, warmupRuns, require);
+  }
+
+  private static int atLeast(String what, int value, int min) {
+    if (value < min) {
+      throw new IllegalArgumentException(what + " must be at least " + min + ", got " + value);
+    }
+    return value;
   }
 
   @Override

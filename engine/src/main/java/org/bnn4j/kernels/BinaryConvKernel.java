@@ -38,8 +38,12 @@ public interface BinaryConvKernel {
    * @param yFloats float output (float mode), NCHW from {@code yOff}
    * @param yWords packed NHWC output words (bits mode), from {@code yOff}
    */
-  void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
-      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo);
+  default void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
+      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo) {
+    // No corrections: every kernel's plain run is its corrected one with none to add.
+    runCorrected(x, xOff, residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff,
+        pixelFrom, pixelTo, null, 0);
+  }
 
   /** Floats per output position in the correction array of {@link #runCorrected}. */
   int correctionStride();

@@ -11,11 +11,15 @@ package org.bnn4j.kernels;
  * results depend on how the items are split.
  */
 public interface FloatConvKernel {
-  /** Floats of scratch all workers share (a patch matrix, a padded input), possibly 0. */
-  int sharedScratchFloats();
+  /** Floats of scratch all workers share (a patch matrix, a padded input); none by default. */
+  default int sharedScratchFloats() {
+    return 0;
+  }
 
-  /** Floats of scratch each worker needs for itself, possibly 0. */
-  int workerScratchFloats();
+  /** Floats of scratch each worker needs for itself; none by default. */
+  default int workerScratchFloats() {
+    return 0;
+  }
 
   /** Independent work items of one image. */
   int workItems();
@@ -23,11 +27,17 @@ public interface FloatConvKernel {
   /** Split item ranges at multiples of this. */
   int grain();
 
-  /** Packing items all work items of an image need first; 0 when there are none. */
-  int prepareItems();
+  /** Packing items all work items of an image need first; none by default. */
+  default int prepareItems() {
+    return 0;
+  }
 
-  /** Packing items {@code [from, to)} of image {@code b} into the shared scratch. */
-  void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from, int to);
+  /**
+   * Packing items {@code [from, to)} of image {@code b} into the shared scratch; a kernel with
+   * no {@link #prepareItems()} is never called here.
+   */
+  default void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from,
+      int to) {}
 
   /** Items {@code [from, to)} of image {@code b}. */
   void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch, int sharedOff,

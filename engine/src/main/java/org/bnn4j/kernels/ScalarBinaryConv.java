@@ -28,13 +28,6 @@ final class ScalarBinaryConv implements BinaryConvKernel {
     return 1;
   }
 
-  @Override
-  public void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
-      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo) {
-    runCorrected(x, xOff, residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff,
-        pixelFrom, pixelTo, null, 0);
-  }
-
   /** Corrections per position in channel order. */
   @Override
   public int correctionStride() {

@@ -57,20 +57,10 @@ final class ScalarKernelProvider implements KernelProvider {
   }
 
   /**
-   * {@link Convolution#conv2d}, one work item per output channel and no packing or scratch; any
-   * group count.
+   * {@link Convolution#conv2d}, one work item per output channel and no packing or scratch (the
+   * interface's defaults); any group count.
    */
   record ScalarFloatConv(FloatConvSpec s) implements FloatConvKernel {
-    @Override
-    public int sharedScratchFloats() {
-      return 0;
-    }
-
-    @Override
-    public int workerScratchFloats() {
-      return 0;
-    }
-
     @Override
     public int workItems() {
       return s.m();
@@ -80,15 +70,6 @@ final class ScalarKernelProvider implements KernelProvider {
     public int grain() {
       return 1;
     }
-
-    @Override
-    public int prepareItems() {
-      return 0;
-    }
-
-    @Override
-    public void prepare(float[] x, int xOff, int b, float[] scratch, int sharedOff, int from,
-        int to) {}
 
     @Override
     public void run(float[] x, int xOff, int b, float[] y, int yOff, float[] scratch,

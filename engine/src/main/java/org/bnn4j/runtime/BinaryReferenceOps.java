@@ -23,18 +23,10 @@ final class BinaryReferenceOps {
     Operand x = ctx.floatInput(0);
     Operand y = bitsOutput(ctx);
     float[] thr = ctx.input(1).constantFloats();
-    int[] source = null;
-    if (ctx.node().hasInput(2)) {
-      long[] s = ctx.input(2).words(null);
-      source = new int[s.length];
-      for (int i = 0; i < s.length; i++) {
-        source[i] = (int) s[i];
-      }
-    }
+    int[] src = sourceChannels(ctx);
     int[] d = x.dims();
     int hw = d.length == 4 ? d[2] * d[3] : 1;
     int cout = thr.length;
-    int[] src = source;
     if (y.mayHoldZeros()) {
       return (arena, words) -> {
         float[] xa = x.floats(arena);
@@ -49,6 +41,22 @@ final class BinaryReferenceOps {
     }
     return (arena, words) -> BinaryReference.binarize(x.floats(arena), x.offset(), d[0], d[1],
         hw, thr, src, cout, y.words(words), y.offset());
+  }
+
+  /**
+   * Binarize's optional input 2, the input channel each output channel reads, as ints; null
+   * (output channel j reads {@code j % c}) when the node has none.
+   */
+  static int[] sourceChannels(OpContext ctx) {
+    if (!ctx.node().hasInput(2)) {
+      return null;
+    }
+    long[] s = ctx.input(2).words(null);
+    int[] source = new int[s.length];
+    for (int i = 0; i < s.length; i++) {
+      source[i] = (int) s[i];
+    }
+    return source;
   }
 
   /** True when image {@code b} of a value that may hold zeros met one in this inference. */

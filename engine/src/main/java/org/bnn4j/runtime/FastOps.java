@@ -3,7 +3,6 @@ package org.bnn4j.runtime;
 import java.util.Arrays;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.attrs.Conv2dAttrs;
-import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.kernels.AvgPoolKernel;
 import org.bnn4j.kernels.BinarizeKernel;
 import org.bnn4j.kernels.BinarizeSpec;
@@ -18,7 +17,6 @@ import org.bnn4j.kernels.FloatConvSpec;
 import org.bnn4j.kernels.KernelProvider;
 import org.bnn4j.kernels.MaxPoolKernel;
 import org.bnn4j.kernels.Kernels;
-import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.ZeroCorrection;
 import org.bnn4j.kernels.Window2d;
 
@@ -76,8 +74,8 @@ public final class FastOps implements OpFactory {
       case BINARY_DENSE -> binaryConv(ctx, true);
       case BINARIZE -> binarize(ctx);
       case CONV2D -> floatConv(ctx);
-      case MAX_POOL2D -> fastMaxPool2d(ctx);
-      case AVG_POOL2D -> fastAvgPool2d(ctx);
+      case MAX_POOL2D -> fastPool2d(ctx, true);
+      case AVG_POOL2D -> fastPool2d(ctx, false);
       case GEMM -> floatDense(ctx);
       case RELU -> elementwise(ctx, ElementwiseSpec.Kind.RELU);
       case ADD -> elementwise(ctx, ElementwiseSpec.Kind.ADD);
@@ -155,29 +153,42 @@ public final class FastOps implements OpFactory {
     };
   }
 
-  /** A pooling op: planes split over the session's threads, small planes grouped. */
-  private static Op overPlanes(int planes, int outputsPerPlane, RunContext.RangeTask task) {
-    int grain = Math.max(1, MIN_POOL_OUTPUTS_PER_CHUNK / Math.max(1, outputsPerPlane));
-    return run -> run.forRange(planes, grain, task, 0);
+  /**
+   * Items per chunk such that a chunk holds at least {@code minWork} units of work at {@code
+   * workPerItem} each, rounded up to a multiple of {@code multiple}: waking a parked worker costs
+   * microseconds, so smaller chunks would gain little.
+   */
+  private static int grain(int minWork, int workPerItem, int multiple) {
+    return Math.max(multiple,
+        (minWork / Math.max(1, workPerItem) + multiple - 1) / multiple * multiple);
   }
 
-  /** MaxPool2d on the provider's kernel, planes split over the session's threads. */
-  private Op fastMaxPool2d(OpContext ctx) {
-    OpShapes.Pool shape = OpShapes.maxPool(ctx);
+  /**
+   * MaxPool2d, or AvgPool2d when not {@code max}, on the provider's kernel: planes split over the
+   * session's threads, small planes grouped.
+   */
+  private Op fastPool2d(OpContext ctx, boolean max) {
+    OpShapes.Pool shape = max ? OpShapes.maxPool(ctx) : OpShapes.avgPool(ctx);
     Operand x = shape.x();
     Operand y = shape.y();
-    int[] xd = shape.xd();
-    int[] yd = shape.yd();
-    Window2d win = shape.win();
-    MaxPoolKernel kernel = provider.maxPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3]));
-    int planes = xd[0] * xd[1];
-    int perWorker = kernel.scratchFloats();
-    Operand scratch = perWorker == 0 ? null
-        : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
-    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
-        scratch == null ? null : scratch.floats(arena),
-        scratch == null ? 0 : scratch.offset() + worker * perWorker));
+    RunContext.RangeTask task;
+    if (max) {
+      MaxPoolKernel kernel = provider.maxPool(shape.spec());
+      int perWorker = kernel.scratchFloats();
+      Operand scratch = perWorker == 0 ? null
+          : ctx.scratchFloats(perWorker * RunContext.MAX_WORKERS);
+      task = (from, to, worker, img, arena, words) -> kernel.run(
+          x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to,
+          scratch == null ? null : scratch.floats(arena),
+          scratch == null ? 0 : scratch.offset() + worker * perWorker);
+    } else {
+      AvgPoolKernel kernel = provider.avgPool(shape.spec());
+      task = (from, to, worker, img, arena, words) -> kernel.run(
+          x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to);
+    }
+    int planes = shape.xd()[0] * shape.xd()[1];
+    int grain = grain(MIN_POOL_OUTPUTS_PER_CHUNK, shape.yd()[2] * shape.yd()[3], 1);
+    return run -> run.forRange(planes, grain, task, 0);
   }
 
   /**
@@ -186,43 +197,22 @@ public final class FastOps implements OpFactory {
    */
   private Op floatDense(OpContext ctx) {
     OpShapes.Dense shape = OpShapes.gemm(ctx);
-    GemmAttrs attrs = shape.attrs();
-    Operand a = shape.a();
-    Operand b = shape.b();
-    Operand c = shape.c();
-    Operand y = shape.y();
-    boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
-        && (c == null || attrs.beta() == 1f);
-    int n = b.dims()[0];
-    int k = b.dims()[1];
-    boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
-        && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
-    if (!plain || !b.isConstant() || !biasVector) {
+    if (!shape.isConstantLinear()) {
       return ReferenceOps.gemm(shape);
     }
-    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k, b.constantFloats(),
-        c == null ? null : c.constantFloats()));
-    int rows = a.dims()[0];
+    Operand a = shape.a();
+    Operand c = shape.c();
+    Operand y = shape.y();
+    int n = shape.n();
+    int k = shape.k();
+    FloatDenseKernel kernel = provider.floatDense(new FloatDenseSpec(n, k,
+        shape.b().constantFloats(), c == null ? null : c.constantFloats()));
+    int rows = shape.m();
     RunContext.RangeTask task = (from, to, worker, img, arena, words) -> kernel.run(
         a.floats(arena), a.offset(), rows, y.floats(arena), y.offset(), from, to);
     // Chunks of at least 64k multiply-adds, so small layers stay on one thread.
-    int grain = Math.max(4, ((1 << 16) / Math.max(1, rows * k) + 3) / 4 * 4);
+    int grain = grain(1 << 16, rows * k, 4);
     return run -> run.forRange(n, grain, task, 0);
-  }
-
-  /** AvgPool2d on the provider's kernel, planes split over the threads. */
-  private Op fastAvgPool2d(OpContext ctx) {
-    OpShapes.Pool shape = OpShapes.avgPool(ctx);
-    Operand x = shape.x();
-    Operand y = shape.y();
-    int[] xd = shape.xd();
-    int[] yd = shape.yd();
-    Window2d win = shape.win();
-    AvgPoolKernel kernel = provider.avgPool(new PoolSpec(xd[2], xd[3], win, yd[2], yd[3],
-        shape.attrs().countIncludePad()));
-    int planes = xd[0] * xd[1];
-    return overPlanes(planes, yd[2] * yd[3], (from, to, worker, img, arena, words) -> kernel.run(
-        x.floats(arena), x.offset(), y.floats(arena), y.offset(), from, to));
   }
 
   private Op binarize(OpContext ctx) {
@@ -233,14 +223,7 @@ public final class FastOps implements OpFactory {
       return null;
     }
     float[] thr = ctx.input(1).constantFloats();
-    int[] source = null;
-    if (ctx.node().hasInput(2)) {
-      long[] s = ctx.input(2).words(null);
-      source = new int[s.length];
-      for (int i = 0; i < s.length; i++) {
-        source[i] = (int) s[i];
-      }
-    }
+    int[] source = BinaryReferenceOps.sourceChannels(ctx);
     int[] d = x.dims();
     int c = d[1];
     int hw = d.length == 4 ? d[2] * d[3] : 1;
@@ -253,7 +236,7 @@ public final class FastOps implements OpFactory {
    * by image. It reads its input only at its own positions, so it can also run inside the pass
    * of the op producing that input ({@link FusedPass}).
    */
-  private static final class BinarizePass implements PositionPass {
+  private static final class BinarizePass extends PositionPass {
     /** Positions per chunk are a multiple of 8, the vector packer's group. */
     private static final int GRAIN = 8;
 
@@ -265,10 +248,10 @@ public final class FastOps implements OpFactory {
     private final float[] thr;
     private final int[] source;
     private final boolean zeros;
-    private final RunContext.RangeTask task;
 
     BinarizePass(BinarizeKernel kernel, Operand x, Operand y, int n, int c, int hw, float[] thr,
         int[] source) {
+      super(n * hw, GRAIN, task(kernel, x, y, hw));
       this.x = x;
       this.y = y;
       this.n = n;
@@ -277,10 +260,15 @@ public final class FastOps implements OpFactory {
       this.thr = thr;
       this.source = source;
       this.zeros = y.mayHoldZeros();
-      if (zeros) {
+    }
+
+    /** The pass's one task: each chunk packs its positions, image by image. */
+    private static RunContext.RangeTask task(BinarizeKernel kernel, Operand x, Operand y,
+        int hw) {
+      if (y.mayHoldZeros()) {
         // Each chunk notes whether it met an input exactly at a threshold (one compare per
         // vector); only then is the image's zero mask written, by the scalar reference.
-        task = (from, to, worker, ignored, arena, words) -> {
+        return (from, to, worker, ignored, arena, words) -> {
           for (int q = from; q < to; ) {
             int img = q / hw;
             int end = Math.min(to, (img + 1) * hw);
@@ -291,31 +279,20 @@ public final class FastOps implements OpFactory {
             q = end;
           }
         };
-      } else {
-        task = (from, to, worker, ignored, arena, words) -> {
-          for (int q = from; q < to; ) {
-            int img = q / hw;
-            int end = Math.min(to, (img + 1) * hw);
-            kernel.run(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
-                q - img * hw, end - img * hw);
-            q = end;
-          }
-        };
       }
+      return (from, to, worker, ignored, arena, words) -> {
+        for (int q = from; q < to; ) {
+          int img = q / hw;
+          int end = Math.min(to, (img + 1) * hw);
+          kernel.run(x.floats(arena), x.offset(), y.words(words), y.offset(), img,
+              q - img * hw, end - img * hw);
+          q = end;
+        }
+      };
     }
 
     @Override
-    public int positions() {
-      return n * hw;
-    }
-
-    @Override
-    public int grain() {
-      return GRAIN;
-    }
-
-    @Override
-    public int begin(RunContext run) {
+    int begin(RunContext run) {
       if (zeros) {
         long[] words = run.words();
         for (int img = 0; img < n; img++) {
@@ -326,17 +303,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public int taskCount() {
-      return 1;
-    }
-
-    @Override
-    public RunContext.RangeTask task(int which) {
-      return task;
-    }
-
-    @Override
-    public void end(RunContext run) {
+    void end(RunContext run) {
       if (zeros) {
         long[] words = run.words();
         for (int img = 0; img < n; img++) {
@@ -349,7 +316,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public Operand positionwiseInput() {
+    Operand positionwiseInput() {
       return x;
     }
   }
@@ -405,7 +372,7 @@ public final class FastOps implements OpFactory {
    * before the output transform; otherwise the plain kernel runs as for any other input. A float
    * output is written position by position, so a Binarize of it can join the pass.
    */
-  private static final class BinaryConvPass implements PositionPass {
+  private static final class BinaryConvPass extends PositionPass {
     private final BinaryConvSpec spec;
     private final BinaryConvKernel kernel;
     private final Operand x;
@@ -414,33 +381,17 @@ public final class FastOps implements OpFactory {
     private final boolean bits;
     private final Operand corr;
     private final int[] index;
-    private final RunContext.RangeTask[] tasks;
 
+    /** Task 0 runs the plain kernel; task 1, when the input may hold zeros, the corrected one. */
     BinaryConvPass(BinaryConvSpec spec, BinaryConvKernel kernel, Operand x, Operand staging,
         Operand residual, Operand y, boolean bits, Operand scratch, int perWorker,
         Operand corr) {
-      this.spec = spec;
-      this.kernel = kernel;
-      this.x = x;
-      this.staging = staging;
-      this.y = y;
-      this.bits = bits;
-      this.corr = corr;
       Operand input = staging != null ? staging : x;
       RunContext.RangeTask plain = (from, to, worker, img, arena, words) -> kernel.run(
           input.words(words), input.offset(), residual == null ? null : residual.floats(arena),
           residual == null ? 0 : residual.offset(), bits ? null : y.floats(arena),
           bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
           scratch.offset() + worker * perWorker, from, to);
-      if (corr == null) {
-        index = null;
-        tasks = new RunContext.RangeTask[] {plain};
-        return;
-      }
-      index = new int[spec.m()];
-      for (int oc = 0; oc < index.length; oc++) {
-        index[oc] = kernel.correctionIndex(oc);
-      }
       RunContext.RangeTask corrected = (from, to, worker, img, arena, words) ->
           kernel.runCorrected(input.words(words), input.offset(),
               residual == null ? null : residual.floats(arena),
@@ -448,22 +399,28 @@ public final class FastOps implements OpFactory {
               bits ? y.words(words) : null, y.offset(), scratch.floats(arena),
               scratch.offset() + worker * perWorker, from, to, corr.floats(arena),
               corr.offset());
-      tasks = new RunContext.RangeTask[] {plain, corrected};
+      // Chunks of whole micro-kernel blocks.
+      super(spec.pixels(), kernel.pixelBlock(), corr == null
+          ? new RunContext.RangeTask[] {plain} : new RunContext.RangeTask[] {plain, corrected});
+      this.spec = spec;
+      this.kernel = kernel;
+      this.x = x;
+      this.staging = staging;
+      this.y = y;
+      this.bits = bits;
+      this.corr = corr;
+      if (corr == null) {
+        index = null;
+        return;
+      }
+      index = new int[spec.m()];
+      for (int oc = 0; oc < index.length; oc++) {
+        index[oc] = kernel.correctionIndex(oc);
+      }
     }
 
     @Override
-    public int positions() {
-      return spec.pixels();
-    }
-
-    /** Chunks of whole micro-kernel blocks. */
-    @Override
-    public int grain() {
-      return kernel.pixelBlock();
-    }
-
-    @Override
-    public int begin(RunContext run) {
+    int begin(RunContext run) {
       long[] words = run.words();
       if (staging != null) {
         kernel.stageInput(x.words(words), x.offset(), staging.words(words), staging.offset());
@@ -495,20 +452,7 @@ public final class FastOps implements OpFactory {
     }
 
     @Override
-    public int taskCount() {
-      return tasks.length;
-    }
-
-    @Override
-    public RunContext.RangeTask task(int which) {
-      return tasks[which];
-    }
-
-    @Override
-    public void end(RunContext run) {}
-
-    @Override
-    public Operand fusableOutput() {
+    Operand fusableOutput() {
       return bits ? null : y;
     }
   }

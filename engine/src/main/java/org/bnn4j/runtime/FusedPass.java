@@ -7,22 +7,25 @@ package org.bnn4j.runtime;
  * the consumer's output is merely written earlier, which {@link CompiledGraph} accounts for in
  * the memory plan.
  */
-final class FusedPass implements PositionPass {
+final class FusedPass extends PositionPass {
   private final PositionPass producer;
   private final PositionPass consumer;
-  /** {@code tasks[p * consumer.taskCount() + c]}: producer task p, then consumer task c. */
-  private final RunContext.RangeTask[] tasks;
 
   FusedPass(PositionPass producer, PositionPass consumer) {
-    if (producer.positions() != consumer.positions()) {
-      throw new IllegalArgumentException("passes over " + producer.positions() + " and "
-          + consumer.positions() + " positions");
+    if (producer.positions != consumer.positions) {
+      throw new IllegalArgumentException("passes over " + producer.positions + " and "
+          + consumer.positions + " positions");
     }
+    super(producer.positions, producer.grain, pairs(producer, consumer));
     this.producer = producer;
     this.consumer = consumer;
+  }
+
+  /** {@code tasks[p * consumer.taskCount() + c]}: producer task p, then consumer task c. */
+  private static RunContext.RangeTask[] pairs(PositionPass producer, PositionPass consumer) {
     int pc = producer.taskCount();
     int cc = consumer.taskCount();
-    tasks = new RunContext.RangeTask[pc * cc];
+    RunContext.RangeTask[] tasks = new RunContext.RangeTask[pc * cc];
     for (int p = 0; p < pc; p++) {
       for (int c = 0; c < cc; c++) {
         RunContext.RangeTask first = producer.task(p);
@@ -33,43 +36,24 @@ final class FusedPass implements PositionPass {
         };
       }
     }
+    return tasks;
   }
 
   /** Whether {@code consumer} can run inside {@code producer}'s pass. */
   static boolean fits(PositionPass producer, PositionPass consumer) {
     Operand out = producer.fusableOutput();
     return out != null && consumer.positionwiseInput() == out
-        && producer.positions() == consumer.positions();
+        && producer.positions == consumer.positions;
   }
 
   @Override
-  public int positions() {
-    return producer.positions();
-  }
-
-  @Override
-  public int grain() {
-    return producer.grain();
-  }
-
-  @Override
-  public int begin(RunContext run) {
+  int begin(RunContext run) {
     int p = producer.begin(run);
     return p * consumer.taskCount() + consumer.begin(run);
   }
 
   @Override
-  public int taskCount() {
-    return tasks.length;
-  }
-
-  @Override
-  public RunContext.RangeTask task(int which) {
-    return tasks[which];
-  }
-
-  @Override
-  public void end(RunContext run) {
+  void end(RunContext run) {
     producer.end(run);
     consumer.end(run);
   }

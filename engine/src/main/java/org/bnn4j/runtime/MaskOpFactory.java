@@ -2,7 +2,6 @@ package org.bnn4j.runtime;
 
 import java.util.Arrays;
 import org.bnn4j.format.graph.attrs.SliceAttrs;
-import org.bnn4j.kernels.reference.Broadcast;
 import org.bnn4j.kernels.reference.MaskOps;
 
 /** Builds Where and Slice on the reference kernels of {@link MaskOps}. */
@@ -18,16 +17,7 @@ final class MaskOpFactory {
     int[] cd = c.dims();
     int[] ad = a.dims();
     int[] bd = b.dims();
-    int[] yd;
-    try {
-      yd = Broadcast.broadcastShape(Broadcast.broadcastShape(cd, ad), bd);
-    } catch (IllegalArgumentException e) {
-      throw ctx.error(e.getMessage());
-    }
-    if (yd.length > Broadcast.MAX_RANK) {
-      throw ctx.unsupported("rank " + yd.length + " is over " + Broadcast.MAX_RANK);
-    }
-    ctx.expectDims(y, yd);
+    int[] yd = ReferenceOps.broadcastOutput(ctx, y, cd, ad, bd);
     return (arena, words) -> MaskOps.where(c.floats(arena), c.offset(), cd,
         a.floats(arena), a.offset(), ad, b.floats(arena), b.offset(), bd,
         y.floats(arena), y.offset(), yd);

@@ -5,6 +5,7 @@ import org.bnn4j.format.graph.attrs.Conv2dAttrs;
 import org.bnn4j.format.graph.attrs.GemmAttrs;
 import org.bnn4j.format.graph.attrs.PoolAttrs;
 import org.bnn4j.kernels.reference.Broadcast;
+import org.bnn4j.kernels.PoolSpec;
 import org.bnn4j.kernels.Window2d;
 
 /**
@@ -21,24 +22,48 @@ final class OpShapes {
       int group, Window2d win) {}
 
   /** A Gemm: Y[m,n] = alpha * A' * B' + beta * C, with A' [m,k] and B' [k,n]. */
-  record Dense(Operand a, Operand b, Operand c, Operand y, GemmAttrs attrs, int m, int n, int k) {}
+  record Dense(Operand a, Operand b, Operand c, Operand y, GemmAttrs attrs, int m, int n, int k) {
+    /**
+     * Whether this Gemm is PyTorch's Linear with constant parameters: A times constant B
+     * transposed, plus nothing or a constant bias vector ([n] or [1, n]), alpha and beta 1.
+     */
+    boolean isConstantLinear() {
+      boolean plain = !attrs.transA() && attrs.transB() && attrs.alpha() == 1f
+          && (c == null || attrs.beta() == 1f);
+      boolean biasVector = c == null || (c.isConstant() && c.dims().length >= 1
+          && c.dims()[c.dims().length - 1] == n && (c.dims().length == 1 || c.dims()[0] == 1));
+      return plain && b.isConstant() && biasVector;
+    }
+  }
 
   /** A 2-D max or average pool over X[n,c,h,w] to Y[n,c,oh,ow]. */
-  record Pool(Operand x, Operand y, int[] xd, int[] yd, PoolAttrs attrs, Window2d win) {}
+  record Pool(Operand x, Operand y, int[] xd, int[] yd, PoolAttrs attrs, Window2d win) {
+    /** One plane's geometry as the pooling kernels take it (a max pool ignores countIncludePad). */
+    PoolSpec spec() {
+      return new PoolSpec(xd[2], xd[3], win, yd[2], yd[3], attrs.countIncludePad());
+    }
+  }
+
+  /** Conv2d's and Gemm's operands: X and W of one rank, an optional bias, one output. */
+  private record Weighted(Operand x, Operand w, Operand b, Operand y) {
+    static Weighted of(OpContext ctx, int rank) {
+      ctx.expectArity(2, 3, 1);
+      Weighted o = new Weighted(ctx.floatInput(0), ctx.floatInput(1),
+          ctx.optionalFloatInput(2), ctx.floatOutput(0));
+      ctx.expectRank(o.x, rank);
+      ctx.expectRank(o.w, rank);
+      return o;
+    }
+  }
 
   static Conv conv(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    Operand x = ctx.floatInput(0);
-    Operand w = ctx.floatInput(1);
-    Operand b = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(x, 4);
-    ctx.expectRank(w, 4);
-    int n = x.dims()[0];
-    int c = x.dims()[1];
-    int h = x.dims()[2];
-    int wd = x.dims()[3];
-    int[] wDims = w.dims();
+    Weighted o = Weighted.of(ctx, 4);
+    int[] xd = o.x().dims();
+    int n = xd[0];
+    int c = xd[1];
+    int h = xd[2];
+    int wd = xd[3];
+    int[] wDims = o.w().dims();
     int m = wDims[0];
     Conv2dAttrs attrs = Conv2dAttrs.of(ctx.node());
     int group = attrs.group();
@@ -50,8 +75,8 @@ final class OpShapes {
       throw ctx.error("weights " + Arrays.toString(wDims) + " need " + c / group
           + " channels per group (input has " + c + " channels, group " + group + ")");
     }
-    if (b != null) {
-      ctx.expectDims(b, new int[] {m});
+    if (o.b() != null) {
+      ctx.expectDims(o.b(), new int[] {m});
     }
     Window2d win = window(ctx, attrs, wDims[2], wDims[3]);
     int oh = win.outH(h, false);
@@ -61,37 +86,32 @@ final class OpShapes {
           + " (dilated) kernel does not fit the padded " + h + "x" + wd + " input");
     }
     int[] yd = {n, m, oh, ow};
-    ctx.expectDims(y, yd);
-    return new Conv(x, w, b, y, x.dims(), wDims, yd, group, win);
+    ctx.expectDims(o.y(), yd);
+    return new Conv(o.x(), o.w(), o.b(), o.y(), xd, wDims, yd, group, win);
   }
 
   static Dense gemm(OpContext ctx) {
-    ctx.expectArity(2, 3, 1);
-    Operand a = ctx.floatInput(0);
-    Operand b = ctx.floatInput(1);
-    Operand c = ctx.optionalFloatInput(2);
-    Operand y = ctx.floatOutput(0);
-    ctx.expectRank(a, 2);
-    ctx.expectRank(b, 2);
+    Weighted o = Weighted.of(ctx, 2);
+    int[] ad = o.x().dims();
+    int[] bd = o.w().dims();
     GemmAttrs attrs = GemmAttrs.of(ctx.node());
     boolean transA = attrs.transA();
     boolean transB = attrs.transB();
-    int m = transA ? a.dims()[1] : a.dims()[0];
-    int k = transA ? a.dims()[0] : a.dims()[1];
-    int kb = transB ? b.dims()[1] : b.dims()[0];
-    int n = transB ? b.dims()[0] : b.dims()[1];
+    int m = transA ? ad[1] : ad[0];
+    int k = transA ? ad[0] : ad[1];
+    int kb = transB ? bd[1] : bd[0];
+    int n = transB ? bd[0] : bd[1];
     if (k != kb) {
-      throw ctx.error("A " + Arrays.toString(a.dims()) + (transA ? "^T" : "") + " and B "
-          + Arrays.toString(b.dims()) + (transB ? "^T" : "") + " disagree on K: " + k + " vs "
-          + kb);
+      throw ctx.error("A " + Arrays.toString(ad) + (transA ? "^T" : "") + " and B "
+          + Arrays.toString(bd) + (transB ? "^T" : "") + " disagree on K: " + k + " vs " + kb);
     }
-    int[] cDims = c == null ? null : c.dims();
-    if (c != null && (cDims.length > 2 || !Broadcast.broadcastsTo(cDims, new int[] {m, n}))) {
+    int[] cDims = o.b() == null ? null : o.b().dims();
+    if (cDims != null && (cDims.length > 2 || !Broadcast.broadcastsTo(cDims, new int[] {m, n}))) {
       throw ctx.error("C " + Arrays.toString(cDims) + " does not broadcast to [" + m + ", " + n
           + "]");
     }
-    ctx.expectDims(y, new int[] {m, n});
-    return new Dense(a, b, c, y, attrs, m, n, k);
+    ctx.expectDims(o.y(), new int[] {m, n});
+    return new Dense(o.x(), o.w(), o.b(), o.y(), attrs, m, n, k);
   }
 
   static Pool maxPool(OpContext ctx) {

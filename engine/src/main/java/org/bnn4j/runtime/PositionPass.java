@@ -7,33 +7,52 @@ package org.bnn4j.runtime;
  * position by position on this op's output can run inside the same pass, chunk by chunk right
  * after this op ({@link FusedPass}): the float tensor is read while still in cache, and the
  * consumer's own fork and join disappear.
+ *
+ * <p>The size of the pass, its grain and its tasks are fixed when it is built; a subclass says
+ * only what runs before and after the pass and which task this inference runs.
  */
-interface PositionPass extends Op {
+abstract class PositionPass implements Op {
   /** Items of the pass: output positions over the whole batch. */
-  int positions();
-
+  final int positions;
   /** Chunks of the pass are multiples of this many positions. */
-  int grain();
+  final int grain;
+  private final RunContext.RangeTask[] tasks;
+
+  /**
+   * @param positions items of the pass: output positions over the whole batch
+   * @param grain chunks of the pass are multiples of this many positions
+   * @param tasks the alternatives {@link #begin} chooses from; each runs positions {@code [from,
+   *     to)}, and its {@code image} argument is unused
+   */
+  PositionPass(int positions, int grain, RunContext.RangeTask... tasks) {
+    this.positions = positions;
+    this.grain = grain;
+    this.tasks = tasks;
+  }
 
   /**
    * The serial work before the pass (staging inputs, resetting flags); returns which of the
    * {@link #taskCount()} tasks the pass runs this time.
    */
-  int begin(RunContext run);
+  abstract int begin(RunContext run);
 
-  int taskCount();
+  final int taskCount() {
+    return tasks.length;
+  }
 
   /** Task {@code which}: positions {@code [from, to)}; its {@code image} argument is unused. */
-  RunContext.RangeTask task(int which);
+  final RunContext.RangeTask task(int which) {
+    return tasks[which];
+  }
 
-  /** The serial work after the pass. */
-  void end(RunContext run);
+  /** The serial work after the pass; none unless a subclass says so. */
+  void end(RunContext run) {}
 
   /**
    * The float value this pass writes position by position and that a consumer may read in the
    * same chunk, or null when it has none.
    */
-  default Operand fusableOutput() {
+  Operand fusableOutput() {
     return null;
   }
 
@@ -41,14 +60,14 @@ interface PositionPass extends Op {
    * The float value this pass reads only at its own positions (so that it can run chunk by
    * chunk behind the op producing it), or null when it cannot be a consumer.
    */
-  default Operand positionwiseInput() {
+  Operand positionwiseInput() {
     return null;
   }
 
   @Override
-  default void run(RunContext run) {
+  public final void run(RunContext run) {
     int which = begin(run);
-    run.forRange(positions(), grain(), task(which), 0);
+    run.forRange(positions, grain, tasks[which], 0);
     end(run);
   }
 }

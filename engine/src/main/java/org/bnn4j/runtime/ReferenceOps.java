@@ -42,10 +42,10 @@ public final class ReferenceOps implements OpFactory {
   public Op create(OpContext ctx) {
     OpNode node = ctx.node();
     Op body = switch (node.op()) {
-      case CONV2D -> conv2d(ctx);
-      case GEMM -> gemm(ctx);
-      case MAX_POOL2D -> maxPool2d(ctx);
-      case AVG_POOL2D -> avgPool2d(ctx);
+      case CONV2D -> conv2d(OpShapes.conv(ctx));
+      case GEMM -> gemm(OpShapes.gemm(ctx));
+      case MAX_POOL2D -> pool2d(OpShapes.maxPool(ctx), true);
+      case AVG_POOL2D -> pool2d(OpShapes.avgPool(ctx), false);
       case GLOBAL_AVG_POOL -> globalPool(ctx, true);
       case GLOBAL_MAX_POOL -> globalPool(ctx, false);
       case BATCH_NORM -> batchNorm(ctx);
@@ -133,10 +133,6 @@ public final class ReferenceOps implements OpFactory {
 
   // ---- Convolution, dense and pooling (shapes checked by OpShapes) ----
 
-  static ArenaOp conv2d(OpContext ctx) {
-    return conv2d(OpShapes.conv(ctx));
-  }
-
   static ArenaOp conv2d(OpShapes.Conv s) {
     Operand x = s.x();
     Operand w = s.w();
@@ -156,56 +152,36 @@ public final class ReferenceOps implements OpFactory {
         y.floats(arena), y.offset(), oh, ow);
   }
 
-  static ArenaOp gemm(OpContext ctx) {
-    return gemm(OpShapes.gemm(ctx));
-  }
-
   static ArenaOp gemm(OpShapes.Dense s) {
     Operand a = s.a();
     Operand b = s.b();
     Operand c = s.c();
     Operand y = s.y();
-    boolean transA = s.attrs().transA();
-    boolean transB = s.attrs().transB();
-    float alpha = s.attrs().alpha();
-    float beta = s.attrs().beta();
+    GemmAttrs g = s.attrs();
     int[] cDims = c == null ? null : c.dims();
     int m = s.m();
     int n = s.n();
     int k = s.k();
     return (arena, words) -> Gemm.gemm(
-        a.floats(arena), a.offset(), transA,
-        b.floats(arena), b.offset(), transB,
+        a.floats(arena), a.offset(), g.transA(),
+        b.floats(arena), b.offset(), g.transB(),
         c == null ? null : c.floats(arena), c == null ? 0 : c.offset(), cDims,
-        alpha, beta,
+        g.alpha(), g.beta(),
         y.floats(arena), y.offset(), m, n, k);
   }
 
-  static ArenaOp maxPool2d(OpContext ctx) {
-    return maxPool2d(OpShapes.maxPool(ctx));
-  }
-
-  static ArenaOp maxPool2d(OpShapes.Pool s) {
+  /** MaxPool2d, or AveragePool2d when not {@code max}: the same operands and window. */
+  static ArenaOp pool2d(OpShapes.Pool s, boolean max) {
     Operand x = s.x();
     Operand y = s.y();
     int[] xd = s.xd();
     int[] yd = s.yd();
     Window2d win = s.win();
-    return (arena, words) -> Pooling.maxPool2d(
-        x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win,
-        y.floats(arena), y.offset(), yd[2], yd[3]);
-  }
-
-  static ArenaOp avgPool2d(OpContext ctx) {
-    return avgPool2d(OpShapes.avgPool(ctx));
-  }
-
-  static ArenaOp avgPool2d(OpShapes.Pool s) {
-    Operand x = s.x();
-    Operand y = s.y();
-    int[] xd = s.xd();
-    int[] yd = s.yd();
-    Window2d win = s.win();
+    if (max) {
+      return (arena, words) -> Pooling.maxPool2d(
+          x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win,
+          y.floats(arena), y.offset(), yd[2], yd[3]);
+    }
     boolean countPad = s.attrs().countIncludePad();
     return (arena, words) -> Pooling.avgPool2d(
         x.floats(arena), x.offset(), xd[0], xd[1], xd[2], xd[3], win, countPad,
@@ -274,16 +250,7 @@ public final class ReferenceOps implements OpFactory {
     Operand y = ctx.floatOutput(0);
     int[] ad = a.dims();
     int[] bd = b.dims();
-    int[] yd;
-    try {
-      yd = Broadcast.broadcastShape(ad, bd);
-    } catch (IllegalArgumentException e) {
-      throw ctx.error(e.getMessage());
-    }
-    if (yd.length > Broadcast.MAX_RANK) {
-      throw ctx.unsupported("rank " + yd.length + " is over " + Broadcast.MAX_RANK);
-    }
-    ctx.expectDims(y, yd);
+    int[] yd = broadcastOutput(ctx, y, ad, bd);
     return (arena, words) -> Broadcast.binary(op,
         a.floats(arena), a.offset(), ad, b.floats(arena), b.offset(), bd,
         y.floats(arena), y.offset(), yd);
@@ -300,12 +267,35 @@ public final class ReferenceOps implements OpFactory {
       throw ctx.error("slope " + Arrays.toString(sd) + " does not broadcast to "
           + Arrays.toString(xd));
     }
-    if (xd.length > Broadcast.MAX_RANK) {
-      throw ctx.unsupported("rank " + xd.length + " is over " + Broadcast.MAX_RANK);
-    }
+    checkBroadcastRank(ctx, xd);
     ctx.expectDims(y, xd);
     return (arena, words) -> Broadcast.prelu(x.floats(arena), x.offset(), xd,
         slope.floats(arena), slope.offset(), sd, y.floats(arena), y.offset());
+  }
+
+  /**
+   * The shape the input shapes broadcast to together, left to right, which output {@code y} must
+   * have.
+   */
+  static int[] broadcastOutput(OpContext ctx, Operand y, int[]... shapes) {
+    int[] yd = shapes[0];
+    try {
+      for (int i = 1; i < shapes.length; i++) {
+        yd = Broadcast.broadcastShape(yd, shapes[i]);
+      }
+    } catch (IllegalArgumentException e) {
+      throw ctx.error(e.getMessage());
+    }
+    checkBroadcastRank(ctx, yd);
+    ctx.expectDims(y, yd);
+    return yd;
+  }
+
+  /** The broadcasting kernels index up to {@link Broadcast#MAX_RANK} dims; more is declined. */
+  static void checkBroadcastRank(OpContext ctx, int[] dims) {
+    if (dims.length > Broadcast.MAX_RANK) {
+      throw ctx.unsupported("rank " + dims.length + " is over " + Broadcast.MAX_RANK);
+    }
   }
 
   /** A kernel over {@code count} contiguous floats. */
@@ -318,7 +308,13 @@ public final class ReferenceOps implements OpFactory {
     ctx.expectArity(1, 1, 1);
     Operand x = ctx.floatInput(0);
     Operand y = ctx.floatOutput(0);
-    ctx.expectDims(y, x.dims());
+    return unary(ctx, x, y, x.dims(), kernel);
+  }
+
+  /** {@code kernel} over all of {@code x} into {@code y}, which must have {@code yd}. */
+  private static ArenaOp unary(OpContext ctx, Operand x, Operand y, int[] yd,
+      UnaryKernel kernel) {
+    ctx.expectDims(y, yd);
     int count = x.size();
     return (arena, words) -> kernel.apply(x.floats(arena), x.offset(), y.floats(arena),
         y.offset(), count);
@@ -421,10 +417,8 @@ public final class ReferenceOps implements OpFactory {
       throw ctx.error("shape " + Arrays.toString(shape) + " holds " + count
           + " elements, input " + Arrays.toString(x.dims()) + " has " + x.size());
     }
-    ctx.expectDims(y, shape);
-    int n = x.size();
-    return (arena, words) -> Layout.copy(x.floats(arena), x.offset(), y.floats(arena),
-        y.offset(), n);
+    // The same floats in the same order: a copy, as Identity.
+    return unary(ctx, x, y, shape, (xa, xo, ya, yo, n) -> Layout.copy(xa, xo, ya, yo, n));
   }
 
   static ArenaOp transpose(OpContext ctx) {

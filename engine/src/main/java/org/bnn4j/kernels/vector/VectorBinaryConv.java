@@ -182,13 +182,6 @@ final class VectorBinaryConv implements BinaryConvKernel {
     return positions;
   }
 
-  @Override
-  public void run(long[] x, int xOff, float[] residual, int residualOff, float[] yFloats,
-      long[] yWords, int yOff, float[] scratch, int scratchOff, int pixelFrom, int pixelTo) {
-    runCorrected(x, xOff, residual, residualOff, yFloats, yWords, yOff, scratch, scratchOff,
-        pixelFrom, pixelTo, null, 0);
-  }
-
   /** Corrections are laid out as the epilogue reads dots: per position, blocks in slot order. */
   @Override
   public int correctionStride() {

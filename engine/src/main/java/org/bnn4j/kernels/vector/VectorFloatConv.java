@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.Window2d;
 
 /**
@@ -24,7 +23,7 @@ import org.bnn4j.kernels.Window2d;
  * the whole patch matrix is packed once and workers split the channel blocks, so the large
  * weights stream through the cache once per reduction slice instead of once per panel.
  */
-final class VectorFloatConv implements FloatConvKernel {
+final class VectorFloatConv extends VectorPackedConv {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
   /** Weights up to this size are re-read from L2 for every panel (the fused schedule). */
@@ -37,29 +36,13 @@ final class VectorFloatConv implements FloatConvKernel {
    */
   static final int L2_PANEL_BYTES = 192 * 1024;
 
-  private final int c;
-  private final int h;
-  private final int w;
-  private final int m;
-  private final int oh;
-  private final int ow;
   private final int ohw;
-  private final int k;
-  private final Window2d win;
-  private final float[] bias;
   /** Per kernel column kx: the output columns whose input column lies inside the row. */
   private final int[] firstValidOx;
   private final int[] endValidOx;
   private final boolean fused;
 
-  /** The register tile: mr channels by nv vectors (nr positions). */
-  private final int mr;
-  private final int nv;
-  private final int nr;
-  /** The weights as {@code [blocks][k][mr]} ({@link VectorFloatGemm#packA}). */
-  private final float[] packed;
-  /** Channel blocks of mr, and how many of them have mr real channels. */
-  private final int blocks;
+  /** Channel blocks with mr real channels. */
   private final int fullBlocks;
   /** Position panels of nr, how many are full, and the last one's positions and width. */
   private final int panels;
@@ -84,22 +67,9 @@ final class VectorFloatConv implements FloatConvKernel {
   /** With a given schedule and register tile (tests run every tile on any machine). */
   VectorFloatConv(int c, int h, int w, int m, Window2d win, int oh, int ow, float[] weights,
       float[] bias, boolean fused, VectorFloatGemm.Tile tile) {
+    super(c, h, w, m, win, oh, ow, weights, bias, tile);
     this.fused = fused;
-    this.c = c;
-    this.h = h;
-    this.w = w;
-    this.m = m;
-    this.oh = oh;
-    this.ow = ow;
     this.ohw = oh * ow;
-    this.k = c * win.kernelH() * win.kernelW();
-    this.win = win;
-    this.bias = bias;
-    this.mr = tile.mr();
-    this.nv = tile.nv();
-    this.nr = tile.nr();
-    this.packed = VectorFloatGemm.packA(weights, m, k, mr);
-    this.blocks = (m + mr - 1) / mr;
     this.fullBlocks = m / mr;
     this.panels = (ohw + nr - 1) / nr;
     this.fullPanels = ohw / nr;
@@ -136,11 +106,6 @@ final class VectorFloatConv implements FloatConvKernel {
   @Override
   public int workItems() {
     return fused ? panels : blocks;
-  }
-
-  @Override
-  public int grain() {
-    return 1;
   }
 
   @Override

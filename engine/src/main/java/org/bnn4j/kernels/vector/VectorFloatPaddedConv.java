@@ -2,7 +2,6 @@ package org.bnn4j.kernels.vector;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.bnn4j.kernels.FloatConvKernel;
 import org.bnn4j.kernels.Window2d;
 
 /**
@@ -25,7 +24,7 @@ import org.bnn4j.kernels.Window2d;
  * stem and the 1x1/2 and 3x3/2 downsamples need no im2col either. Each output adds its reduction steps in ascending order from the bias, one FMA
  * each, as in {@link VectorFloatConv}, so the bits do not depend on the thread split.
  */
-final class VectorFloatPaddedConv implements FloatConvKernel {
+final class VectorFloatPaddedConv extends VectorPackedConv {
   private static final VectorSpecies<Float> S = VectorConstants.FLOATS;
   private static final int L = VectorConstants.FLOAT_LANES;
   /**
@@ -41,20 +40,6 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
    */
   static final int MAX_GROUP = 4;
 
-  private final int c;
-  private final int h;
-  private final int w;
-  private final int m;
-  private final int oh;
-  private final int ow;
-  private final int k;
-  private final Window2d win;
-  private final float[] bias;
-  private final int mr;
-  private final int nv;
-  private final int nr;
-  private final float[] packed;
-  private final int blocks;
   /** Strides, each 1 or 2: a padded channel is {@code sh * sw} phase planes. */
   private final int sh;
   private final int sw;
@@ -95,20 +80,7 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
     if (!supports(win)) {
       throw new IllegalArgumentException("stride " + win.strideH() + "x" + win.strideW());
     }
-    this.c = c;
-    this.h = h;
-    this.w = w;
-    this.m = m;
-    this.oh = oh;
-    this.ow = ow;
-    this.k = c * win.kernelH() * win.kernelW();
-    this.win = win;
-    this.bias = bias;
-    this.mr = tile.mr();
-    this.nv = tile.nv();
-    this.nr = tile.nr();
-    this.packed = VectorFloatGemm.packA(weights, m, k, mr);
-    this.blocks = (m + mr - 1) / mr;
+    super(c, h, w, m, win, oh, ow, weights, bias, tile);
     this.sh = win.strideH();
     this.sw = win.strideW();
     // Rows (columns) of a phase plane a tap reaches past the output's: (kernel span) / stride.
@@ -155,11 +127,6 @@ final class VectorFloatPaddedConv implements FloatConvKernel {
   @Override
   public int workItems() {
     return (panels + group - 1) / group * parts;
-  }
-
-  @Override
-  public int grain() {
-    return 1;
   }
 
   /** One item per input channel (the last also zeroes the tail past the planes). */

@@ -70,12 +70,23 @@ public record GraphMetadata(String name, String producer, String sourceSha256, l
 
     /** Checks the components and copies the lists. */
     public InputSpec {
-      Objects.requireNonNull(name, "name");
+      requireParts(name, layout, colorMode, background, fit);
       shape = List.copyOf(shape);
-      Objects.requireNonNull(layout, "layout");
-      Objects.requireNonNull(colorMode, "colorMode");
       mean = List.copyOf(mean);
       std = List.copyOf(std);
+    }
+
+    /**
+     * The components every input spec needs, this stored form and the engine's resolved {@code
+     * org.bnn4j.InputSpec} alike (their enums are distinct types, hence {@code Enum<?>}).
+     *
+     * @throws NullPointerException naming the first of them that is null
+     */
+    public static void requireParts(String name, Enum<?> layout, Enum<?> colorMode,
+        Enum<?> background, Enum<?> fit) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(layout, "layout");
+      Objects.requireNonNull(colorMode, "colorMode");
       Objects.requireNonNull(background, "background");
       Objects.requireNonNull(fit, "fit");
     }
