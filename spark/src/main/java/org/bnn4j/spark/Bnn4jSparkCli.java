@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {SparkClassifyCommand.class})
 public final class Bnn4jSparkCli extends RootCommand {
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    CommandRunner.exit(new Bnn4jSparkCli(), args, Bnn4jSparkCli::describe);
   }
 
   /** Runs the tool in-process, for tests and embedding; uses the active SparkSession if any. */

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class, BenchCommand.class})
 public final class Bnn4jCli extends RootCommand {
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    CommandRunner.exit(new Bnn4jCli(), args, Bnn4jCli::describe);
   }
 
   /** Runs the tool in-process, for tests and embedding. */

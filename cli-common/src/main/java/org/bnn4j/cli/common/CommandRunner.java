@@ -13,6 +13,12 @@ import picocli.CommandLine;
 public final class CommandRunner {
   private CommandRunner() {}
 
+  /** A launcher's {@code main}: runs on stdout and stderr, then exits with the code. */
+  public static void exit(Object root, String[] args, Function<Throwable, String> describe) {
+    System.exit(execute(root, args, new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true), describe));
+  }
+
   /**
    * Parses {@code args} against {@code root} and runs the chosen subcommand.
    *
