@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "bnn4j-spark",
-    mixinStandardHelpOptions = true,
     versionProvider = Bnn4jSparkCli.Version.class,
     description = "Runs bnn4j models over many files on Apache Spark.",
     subcommands = {SparkClassifyCommand.class})

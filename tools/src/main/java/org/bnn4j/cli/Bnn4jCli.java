@@ -12,7 +12,6 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "bnn4j",
-    mixinStandardHelpOptions = true,
     versionProvider = Bnn4jCli.Version.class,
     description = "Runs binary neural networks on the CPU, in pure Java.",
     subcommands = {ClassifyCommand.class, EvalCommand.class, ConvertCommand.class,

@@ -1,14 +1,16 @@
 package org.bnn4j.cli.common;
 
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * A launcher's top command. Without a subcommand there is nothing to do: it shows the usage, as
- * for any usage error, and exits 2.
+ * A launcher's top command, with {@code --help} and {@code --version}. Without a subcommand there
+ * is nothing to do: it shows the usage, as for any usage error, and exits 2.
  */
+@Command(mixinStandardHelpOptions = true)
 public abstract class RootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
