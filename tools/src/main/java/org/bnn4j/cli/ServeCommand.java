@@ -33,57 +33,61 @@ final class ServeCommand extends Subcommand {
   /** Name of the bundled model when no --model is given. */
   static final String BUNDLED_NAME = "mnist";
 
+  // The options start from the server's own defaults, so that they are written once (help shows
+  // these initial values as the defaults).
+  private static final ServerConfig DEFAULTS = ServerConfig.defaults();
+
 
   @Option(names = "--model", paramLabel = "NAME=PATH",
       description = "A model to serve under NAME (repeatable); default: the bundled model as '"
           + BUNDLED_NAME + "'.")
   Map<String, Path> models = new LinkedHashMap<>();
 
-  @Option(names = "--host", defaultValue = "127.0.0.1",
+  @Option(names = "--host",
       description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only; 0.0.0.0"
           + " for every interface).")
-  String host;
+  String host = DEFAULTS.host();
 
-  @Option(names = "--http-port", defaultValue = "8000",
+  @Option(names = "--http-port",
       description = "REST port, 0 for any free one (default: ${DEFAULT-VALUE}).")
-  int httpPort;
+  int httpPort = DEFAULTS.httpPort();
 
-  @Option(names = "--grpc-port", defaultValue = "8001",
+  @Option(names = "--grpc-port",
       description = "gRPC port, 0 for any free one, -1 for no gRPC (default: ${DEFAULT-VALUE}).")
-  int grpcPort;
+  int grpcPort = DEFAULTS.grpcPort();
 
   @Option(names = "--threads", paramLabel = "N",
       description = "Inference workers per model, each running one request at a time on its own"
           + " session (default: the available processors).")
   Integer threads;
 
-  @Option(names = "--max-batch", paramLabel = "B", defaultValue = "1",
+  @Option(names = "--max-batch", paramLabel = "B",
       description = "Most queued requests one worker runs as a group (default: ${DEFAULT-VALUE},"
           + " no batching).")
-  int maxBatch;
+  int maxBatch = DEFAULTS.maxBatch();
 
-  @Option(names = "--batch-window-us", paramLabel = "MICROS", defaultValue = "1000",
+  @Option(names = "--batch-window-us", paramLabel = "MICROS",
       description = "How long a worker waits for a group to fill when --max-batch is over 1"
           + " (default: ${DEFAULT-VALUE}).")
-  long batchWindowMicros;
+  long batchWindowMicros = DEFAULTS.batchWindow().toNanos() / 1000;
 
-  @Option(names = "--max-queue", paramLabel = "Q", defaultValue = "1024",
+  @Option(names = "--max-queue", paramLabel = "Q",
       description = "Requests waiting per model before new ones get 503 (default:"
           + " ${DEFAULT-VALUE}).")
-  int maxQueue;
+  int maxQueue = DEFAULTS.maxQueue();
 
-  @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "10000",
+  @Option(names = "--timeout-ms", paramLabel = "MS",
       description = "Deadline of each request (default: ${DEFAULT-VALUE}).")
-  long timeoutMillis;
+  long timeoutMillis = DEFAULTS.requestTimeout().toMillis();
 
-  @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "16777216",
+  @Option(names = "--max-body-bytes", paramLabel = "BYTES",
       description = "Largest request body or gRPC message; larger ones get 413 (default:"
           + " ${DEFAULT-VALUE}).")
-  long maxBodyBytes;
+  long maxBodyBytes = DEFAULTS.maxBodyBytes();
 
-  @Option(names = "--shutdown-grace-ms", paramLabel = "MS", defaultValue = "20000",
+  @Option(names = "--shutdown-grace-ms", paramLabel = "MS",
       description = "Time accepted requests get to finish on shutdown (default: ${DEFAULT-VALUE}).")
-  long shutdownGraceMillis;
+  long shutdownGraceMillis = DEFAULTS.shutdownGrace().toMillis();
 
   @Option(names = "--access-log", negatable = true, defaultValue = "true",
       fallbackValue = "true",
@@ -172,7 +176,7 @@ final class ServeCommand extends Subcommand {
       return ServerConfig.defaults()
           .withHost(host)
           .withPorts(httpPort, grpcPort)
-          .withWorkers(threads == null ? ServerConfig.defaults().workers() : threads)
+          .withWorkers(threads == null ? DEFAULTS.workers() : threads)
           .withBatching(maxBatch, Duration.ofNanos(Math.multiplyExact(batchWindowMicros, 1000L)))
           .withMaxQueue(maxQueue)
           .withRequestTimeout(Duration.ofMillis(timeoutMillis))
