@@ -29,7 +29,7 @@ public final class OutputTransformFusionPass extends RewritePass {
 
   @Override
   List<String> rewrite(Graph g) {
-    // A fold can make the next one possible (BatchNorm, then PReLU), so walk until none applies.
+    // After a fold the layer has a new sole consumer that may fold too: walk until none does.
     int fused = 0;
     int round;
     do {
