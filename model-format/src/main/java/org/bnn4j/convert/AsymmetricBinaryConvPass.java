@@ -29,37 +29,24 @@ import org.bnn4j.format.graph.ElementType;
  * and sums round). Anything else (per-channel a or b, grouped convs, more than two weight values)
  * is left alone and runs in float.
  */
-public final class AsymmetricBinaryConvPass implements GraphPass {
+public final class AsymmetricBinaryConvPass extends RewritePass {
 
-  @Override
-  public String name() {
-    return "asymmetric-binary-conv";
+  public AsymmetricBinaryConvPass() {
+    super("asymmetric-binary-conv");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
-    int rewritten = 0;
-    for (int i = 0; i < g.nodes().size(); i++) {
-      OpNode conv = g.nodes().get(i);
-      if (conv.op() != OpType.CONV2D) {
-        continue;
-      }
-      List<OpNode> replacement = rewrite(g, conv);
-      if (replacement != null) {
-        g.nodes().remove(i);
-        g.nodes().addAll(i, replacement);
-        i += replacement.size() - 1;
-        rewritten++;
-      }
+  List<String> rewrite(Graph g) {
+    List<OpNode> split = rewriteEach(g, n -> n.op() == OpType.CONV2D ? split(g, n) : null);
+    if (split.isEmpty()) {
+      return List.of();
     }
-    if (rewritten > 0) {
-      GraphEdits.removeDeadNodes(g);
-      log.add(name() + ": " + rewritten + " AdaBin conv(s) split into a binary dot, a window sum"
-          + " of its bits and a constant map");
-    }
+    GraphEdits.removeDeadNodes(g);
+    return List.of(split.size() + " AdaBin conv(s) split into a binary dot, a window sum of its"
+        + " bits and a constant map");
   }
 
-  private static List<OpNode> rewrite(Graph g, OpNode conv) {
+  private static List<OpNode> split(Graph g, OpNode conv) {
     ConstTensor w = g.constant(conv.input(1));
     if (w == null || w.type() != ElementType.FLOAT32 || w.rank() != 4
         || Conv2dAttrs.of(conv).group() != 1) {
@@ -177,25 +164,31 @@ public final class AsymmetricBinaryConvPass implements GraphPass {
     List<OpNode> out = new ArrayList<>();
     OpNode dotConv = convLike(g, conv, s, base + "_dot", base + "_signs",
         new int[] {m, c, kh, kw}, t, yt);
-    String dot = dotConv.output(0);
-    out.add(dotConv);
-    String scaledDot = g.freshName(base + "_scaled_dot");
-    out.add(node(g, base + "_scale_dot", OpType.MUL, dot,
-        GraphEdits.addConst(g, base + "_dot_scale", new int[] {1, m, 1, 1}, scaleDot),
-        scaledDot, yt));
+    String scaledDot = appendScaled(g, base, "dot", dotConv, scaleDot, yt, out);
     OpNode sumConv = convLike(g, conv, s, base + "_window_sum", base + "_ones",
         new int[] {1, c, kh, kw}, ones, ValueType.float32(yt.dim(0), 1, oh, ow));
-    String sum = sumConv.output(0);
-    out.add(sumConv);
-    String scaledSum = g.freshName(base + "_scaled_sum");
-    out.add(node(g, base + "_scale_sum", OpType.MUL, sum,
-        GraphEdits.addConst(g, base + "_sum_scale", new int[] {1, m, 1, 1}, scaleSum),
-        scaledSum, yt));
+    String scaledSum = appendScaled(g, base, "sum", sumConv, scaleSum, yt, out);
     String both = g.freshName(base + "_terms");
     out.add(node(g, base + "_add_terms", OpType.ADD, scaledDot, scaledSum, both, yt));
     out.add(node(g, base + "_add_map", OpType.ADD, both,
         GraphEdits.addConst(g, base + "_map", new int[] {1, m, oh, ow}, map), conv.output(0), yt));
     return out;
+  }
+
+  /**
+   * Appends {@code term} (one of the binary convs) and a Mul of its output by one scale per
+   * output channel, named after {@code key}; returns the name of the product. The dot and the
+   * window sum are both scaled this way before they are added.
+   */
+  private static String appendScaled(Graph g, String base, String key, OpNode term,
+      float[] scale, ValueType yt, List<OpNode> out) {
+    out.add(term);
+    String scaled = g.freshName(base + "_scaled_" + key);
+    out.add(node(g, base + "_scale_" + key, OpType.MUL, term.output(0),
+        GraphEdits.addConst(g, base + "_" + key + "_scale", new int[] {1, scale.length, 1, 1},
+            scale),
+        scaled, yt));
+    return scaled;
   }
 
   private static OpNode node(Graph g, String name, OpType op, String in0, String in1,

@@ -30,11 +30,10 @@ import org.bnn4j.format.graph.ElementType;
  * {@code zero = "zero"}: an input exactly at the threshold is 0, as in ONNX Sign, and the engine
  * carries that third state exactly (see {@link ZeroStates}).
  */
-public final class BinaryLoweringPass implements GraphPass {
+public final class BinaryLoweringPass extends RewritePass {
 
-  @Override
-  public String name() {
-    return "lower-binary";
+  public BinaryLoweringPass() {
+    super("lower-binary");
   }
 
   /**
@@ -45,32 +44,29 @@ public final class BinaryLoweringPass implements GraphPass {
       String zero) {}
 
   @Override
-  public void apply(Graph g, List<String> log) {
+  List<String> rewrite(Graph g) {
+    // Bit sources by key, so binary layers reading the same bits share one Binarize.
     Map<String, String> bitsOf = new HashMap<>();
-    int convs = 0;
-    int dense = 0;
-    for (int i = 0; i < g.nodes().size(); i++) {
-      OpNode n = g.nodes().get(i);
+    List<OpNode> lowered = rewriteEach(g, n -> {
       List<OpNode> inserted = new ArrayList<>();
-      OpNode replacement = null;
-      if (n.op() == OpType.CONV2D) {
-        replacement = lowerConv(g, n, bitsOf, inserted);
-        convs += replacement != null ? 1 : 0;
-      } else if (n.op() == OpType.GEMM) {
-        replacement = lowerDense(g, n, bitsOf, inserted);
-        dense += replacement != null ? 1 : 0;
+      OpNode replacement = switch (n.op()) {
+        case CONV2D -> lowerConv(g, n, bitsOf, inserted);
+        case GEMM -> lowerDense(g, n, bitsOf, inserted);
+        default -> null;
+      };
+      if (replacement == null) {
+        return null;
       }
-      if (replacement != null) {
-        g.nodes().set(i, replacement);
-        g.nodes().addAll(i, inserted);
-        i += inserted.size();
-      }
-    }
+      inserted.add(replacement);
+      return inserted;
+    });
     int dead = GraphEdits.removeDeadNodes(g);
-    if (convs + dense > 0) {
-      log.add(name() + ": " + convs + " binary conv(s), " + dense + " binary dense, "
-          + bitsOf.size() + " bit source(s); removed " + dead + " float op(s)");
+    if (lowered.isEmpty()) {
+      return List.of();
     }
+    long convs = lowered.stream().filter(n -> n.op() == OpType.CONV2D).count();
+    return List.of(convs + " binary conv(s), " + (lowered.size() - convs) + " binary dense, "
+        + bitsOf.size() + " bit source(s); removed " + dead + " float op(s)");
   }
 
   // ---- binary weights ----

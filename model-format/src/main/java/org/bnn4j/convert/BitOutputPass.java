@@ -2,7 +2,6 @@ package org.bnn4j.convert;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.bnn4j.format.ZeroStates;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
@@ -23,76 +22,79 @@ import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
  * the consumer maps an input at the threshold to 0 ({@code zero = "zero"}) and some reachable dot
  * lands exactly on it, the layer is left unfused, so that 0 stays exact.
  */
-public final class BitOutputPass implements GraphPass {
+public final class BitOutputPass extends RewritePass {
   /** Threshold that no dot reaches: with it, a channel's bit is its flip value. */
   public static final long CONSTANT = Long.MIN_VALUE;
 
-  @Override
-  public String name() {
-    return "bit-output";
+  public BitOutputPass() {
+    super("bit-output");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
-    int fused = 0;
-    int constant = 0;
-    for (int i = 0; i < g.nodes().size(); i++) {
-      OpNode n = g.nodes().get(i);
-      if ((n.op() != OpType.BINARY_CONV2D && n.op() != OpType.BINARY_DENSE)
-          || BinaryOutputAttrs.of(n).bits()) {
-        continue;
-      }
-      OutputTransformFusionPass.normalizeInputs(n);
-      if (!n.input(OutputTransformFusionPass.RESIDUAL).isEmpty()) {
-        continue;
-      }
-      Map<String, List<OpNode>> consumers = g.consumers();
-      String y = n.output(0);
-      if (!GraphEdits.soleConsumer(g, consumers, y)) {
-        continue;
-      }
-      OpNode bin = consumers.get(y).get(0);
-      ValueType yt = g.typeOf(y);
-      int m = yt.dim(1);
-      if (bin.op() != OpType.BINARIZE || bin.hasInput(2) || !bin.input(0).equals(y)) {
-        continue;
-      }
-      float[] thr = GraphEdits.vector(g, bin.input(1), m);
-      if (thr == null) {
-        continue;
-      }
-      long[] range = dotRange(g, n);
-      long[] threshold = new long[m];
-      long[] flip = new long[m];
-      boolean zeros = ZeroStates.writesZeros(bin);
-      boolean ok = true;
-      for (int c = 0; c < m && ok; c++) {
-        ok = solve(g, n, c, thr[c], range[c], zeros, threshold, flip);
-        constant += ok && threshold[c] == CONSTANT ? 1 : 0;
-      }
-      if (!ok) {
-        continue;
-      }
-      String tap = n.input(OutputTransformFusionPass.TAP_BIAS);
-      List<String> ins = new ArrayList<>(List.of(n.input(0), n.input(1),
-          GraphEdits.addInt64(g, n.name() + "_threshold", threshold),
-          GraphEdits.addInt64(g, n.name() + "_flip", flip)));
-      if (!tap.isEmpty()) {
-        ins.add(tap);
-      }
-      n.inputs().clear();
-      n.inputs().addAll(ins);
-      n.set("output", "bits");
-      n.outputs().set(0, bin.output(0));
-      g.nodes().remove(bin);
-      g.types().remove(y);
-      g.removeUnused();
-      fused++;
+  List<String> rewrite(Graph g) {
+    // Constant channels are counted as they are solved, also in a layer that then stays unfused.
+    int[] constant = {0};
+    List<OpNode> fused = rewriteEachInPlace(g, n -> fuse(g, n, constant));
+    if (fused.isEmpty()) {
+      return List.of();
     }
-    if (fused > 0) {
-      log.add(name() + ": " + fused + " binary layer(s) now write bits through integer"
-          + " thresholds (" + constant + " constant channel(s))");
+    return List.of(fused.size() + " binary layer(s) now write bits through integer thresholds ("
+        + constant[0] + " constant channel(s))");
+  }
+
+  /**
+   * Makes {@code n} write bits when it is a float-output binary layer whose sole reader is a
+   * Binarize and every channel has a threshold form; true when it did. Adds the constant channels
+   * it solves to {@code constant[0]}.
+   */
+  private static boolean fuse(Graph g, OpNode n, int[] constant) {
+    if ((n.op() != OpType.BINARY_CONV2D && n.op() != OpType.BINARY_DENSE)
+        || BinaryOutputAttrs.of(n).bits()) {
+      return false;
     }
+    OutputTransformFusionPass.normalizeInputs(n);
+    if (!n.input(OutputTransformFusionPass.RESIDUAL).isEmpty()) {
+      return false;
+    }
+    String y = n.output(0);
+    OpNode bin = GraphEdits.soleConsumer(g, n);
+    if (bin == null || bin.op() != OpType.BINARIZE || bin.hasInput(2)
+        || !bin.input(0).equals(y)) {
+      return false;
+    }
+    ValueType yt = g.typeOf(y);
+    int m = yt.dim(1);
+    float[] thr = GraphEdits.vector(g, bin.input(1), m);
+    if (thr == null) {
+      return false;
+    }
+    long[] range = dotRange(g, n);
+    long[] threshold = new long[m];
+    long[] flip = new long[m];
+    boolean zeros = ZeroStates.writesZeros(bin);
+    boolean ok = true;
+    for (int c = 0; c < m && ok; c++) {
+      ok = solve(g, n, c, thr[c], range[c], zeros, threshold, flip);
+      constant[0] += ok && threshold[c] == CONSTANT ? 1 : 0;
+    }
+    if (!ok) {
+      return false;
+    }
+    String tap = n.input(OutputTransformFusionPass.TAP_BIAS);
+    List<String> ins = new ArrayList<>(List.of(n.input(0), n.input(1),
+        GraphEdits.addInt64(g, n.name() + "_threshold", threshold),
+        GraphEdits.addInt64(g, n.name() + "_flip", flip)));
+    if (!tap.isEmpty()) {
+      ins.add(tap);
+    }
+    n.inputs().clear();
+    n.inputs().addAll(ins);
+    n.set("output", "bits");
+    n.outputs().set(0, bin.output(0));
+    g.nodes().remove(bin);
+    g.types().remove(y);
+    g.removeUnused();
+    return true;
   }
 
   /** Per output channel, the largest |d| the layer can produce. */

@@ -1,7 +1,6 @@
 package org.bnn4j.convert;
 
 import java.util.List;
-import java.util.Map;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -16,36 +15,26 @@ import org.bnn4j.format.graph.ElementType;
  * conv's sum already differs from PyTorch's in rounding, and the fold moves results by a few ulps
  * more.
  */
-public final class ConvBatchNormFoldPass implements GraphPass {
+public final class ConvBatchNormFoldPass extends RewritePass {
 
-  @Override
-  public String name() {
-    return "fold-conv-batchnorm";
+  public ConvBatchNormFoldPass() {
+    super("fold-conv-batchnorm");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
-    int folded = 0;
-    for (int i = 0; i < g.nodes().size(); i++) {
-      OpNode n = g.nodes().get(i);
-      if (n.op() == OpType.CONV2D && fold(g, n)) {
-        folded++;
-      }
+  List<String> rewrite(Graph g) {
+    List<OpNode> folded = rewriteEachInPlace(g, n -> n.op() == OpType.CONV2D && fold(g, n));
+    if (folded.isEmpty()) {
+      return List.of();
     }
-    if (folded > 0) {
-      g.removeUnused();
-      log.add(name() + ": folded " + folded + " BatchNormalization(s) into float convolutions");
-    }
+    g.removeUnused();
+    return List.of("folded " + folded.size() + " BatchNormalization(s) into float convolutions");
   }
 
   private static boolean fold(Graph g, OpNode conv) {
     String y = conv.output(0);
-    Map<String, List<OpNode>> consumers = g.consumers();
-    if (!GraphEdits.soleConsumer(g, consumers, y)) {
-      return false;
-    }
-    OpNode bn = consumers.get(y).get(0);
-    if (bn.op() != OpType.BATCH_NORM || !bn.input(0).equals(y)) {
+    OpNode bn = GraphEdits.soleConsumer(g, conv);
+    if (bn == null || bn.op() != OpType.BATCH_NORM || !bn.input(0).equals(y)) {
       return false;
     }
     ConstTensor w = g.constant(conv.input(1));

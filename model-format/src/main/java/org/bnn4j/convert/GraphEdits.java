@@ -1,7 +1,6 @@
 package org.bnn4j.convert;
 
 import java.util.List;
-import java.util.Map;
 import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
@@ -54,10 +53,14 @@ final class GraphEdits {
     return c.floats().clone();
   }
 
-  /** True when {@code value} is read by exactly one node and is not a graph output. */
-  static boolean soleConsumer(Graph g, Map<String, List<OpNode>> consumers, String value) {
-    List<OpNode> c = consumers.get(value);
-    return c != null && c.size() == 1 && !g.outputs().contains(value);
+  /**
+   * The one node that reads {@code n}'s first output, or null when that value has no reader or
+   * several, or is a graph output: the node a fusion may fold into {@code n}.
+   */
+  static OpNode soleConsumer(Graph g, OpNode n) {
+    String value = n.output(0);
+    List<OpNode> c = g.consumers().get(value);
+    return c != null && c.size() == 1 && !g.outputs().contains(value) ? c.get(0) : null;
   }
 
   /** Adds a float constant under a fresh name derived from {@code base} and returns the name. */

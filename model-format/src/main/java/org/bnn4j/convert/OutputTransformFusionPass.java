@@ -1,7 +1,6 @@
 package org.bnn4j.convert;
 
 import java.util.List;
-import java.util.Map;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
@@ -16,7 +15,7 @@ import org.bnn4j.format.graph.attrs.BinaryOutputAttrs;
  * ({@code d*multiplier + bias}, residual, PReLU, post bias) decides what may still fold: a Mul
  * after the residual, for example, stays a float op.
  */
-public final class OutputTransformFusionPass implements GraphPass {
+public final class OutputTransformFusionPass extends RewritePass {
   static final int MULTIPLIER = 2;
   static final int BIAS = 3;
   static final int RESIDUAL = 4;
@@ -24,29 +23,22 @@ public final class OutputTransformFusionPass implements GraphPass {
   static final int POST_BIAS = 6;
   static final int TAP_BIAS = 7;
 
-  @Override
-  public String name() {
-    return "fuse-output-transform";
+  public OutputTransformFusionPass() {
+    super("fuse-output-transform");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
+  List<String> rewrite(Graph g) {
+    // After a fold the layer has a new sole consumer that may fold too: walk until none does.
     int fused = 0;
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      for (int i = 0; i < g.nodes().size(); i++) {
-        OpNode n = g.nodes().get(i);
-        if ((n.op() == OpType.BINARY_CONV2D || n.op() == OpType.BINARY_DENSE)
-            && !BinaryOutputAttrs.of(n).bits() && fuseNext(g, n)) {
-          fused++;
-          changed = true;
-        }
-      }
-    }
-    if (fused > 0) {
-      log.add(name() + ": folded " + fused + " float op(s) into binary layers");
-    }
+    int round;
+    do {
+      round = rewriteEachInPlace(g, n -> (n.op() == OpType.BINARY_CONV2D
+          || n.op() == OpType.BINARY_DENSE) && !BinaryOutputAttrs.of(n).bits()
+          && fuseNext(g, n)).size();
+      fused += round;
+    } while (round > 0);
+    return fused > 0 ? List.of("folded " + fused + " float op(s) into binary layers") : List.of();
   }
 
   /** Pads the input list of a float-output binary node to its full transform arity. */
@@ -59,11 +51,10 @@ public final class OutputTransformFusionPass implements GraphPass {
   /** Folds the sole consumer of {@code n}'s output when possible; true when it did. */
   private static boolean fuseNext(Graph g, OpNode n) {
     String y = n.output(0);
-    Map<String, List<OpNode>> consumers = g.consumers();
-    if (!GraphEdits.soleConsumer(g, consumers, y)) {
+    OpNode c = GraphEdits.soleConsumer(g, n);
+    if (c == null) {
       return false;
     }
-    OpNode c = consumers.get(y).get(0);
     ValueType yt = g.typeOf(y);
     int ch = yt.dim(1);
     int rank = yt.rank();

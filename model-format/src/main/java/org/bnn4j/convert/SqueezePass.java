@@ -25,62 +25,71 @@ import org.bnn4j.format.graph.attrs.Conv2dAttrs;
  * of each valid tap; with zero padding the valid taps vary at the border, which is why it is kept
  * per tap ({@code tap_bias[M,kH,kW]}) and summed over the valid taps at run time.
  */
-public final class SqueezePass implements GraphPass {
+public final class SqueezePass extends RewritePass {
 
-  @Override
-  public String name() {
-    return "squeeze";
+  public SqueezePass() {
+    super("squeeze");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
+  List<String> rewrite(Graph g) {
     Map<String, String> notes = new HashMap<>();
-    for (int i = 0; i < g.nodes().size(); i++) {
-      OpNode p = g.nodes().get(i);
-      boolean bitsLayer = (p.op() == OpType.BINARY_CONV2D || p.op() == OpType.BINARY_DENSE)
-          && BinaryOutputAttrs.of(p).bits();
-      if (!bitsLayer && p.op() != OpType.BINARIZE) {
-        continue;
-      }
-      String v = p.output(0);
-      ValueType vt = g.typeOf(v);
-      int channels = vt.dim(1);
-      int[] constant = bitsLayer ? constantsOfLayer(g, p) : constantsOfBinarize(g, p);
-      int removed = 0;
-      for (int c : constant) {
-        removed += c != 0 ? 1 : 0;
-      }
-      if (removed == 0 || g.outputs().contains(v)) {
-        continue;
-      }
-      List<OpNode> consumers = g.consumers().getOrDefault(v, List.of());
-      boolean ok = !consumers.isEmpty();
-      for (OpNode c : consumers) {
-        ok &= (c.op() == OpType.BINARY_CONV2D && Conv2dAttrs.of(c).group() == 1)
-            || c.op() == OpType.BINARY_DENSE;
-        ok &= c.input(0).equals(v) && !c.input(1).equals(v);
-      }
-      if (!ok) {
-        continue;
-      }
-      if (removed == channels) {
-        continue; // keep one op per layer; a fully constant layer is left as it is
-      }
-      for (OpNode c : consumers) {
-        foldIntoConsumer(g, c, constant);
-      }
-      shrinkProducer(g, p, constant, bitsLayer);
-      int[] dims = vt.dims();
-      dims[1] = channels - removed;
-      g.types().put(v, ValueType.bits(dims));
-      String line = "'" + v + "': " + channels + " -> " + (channels - removed) + " channels";
-      notes.put("squeezed " + v, channels + " -> " + (channels - removed));
-      log.add(name() + ": " + line + " (" + removed + " constant for every input)");
-    }
+    List<String> lines = new ArrayList<>();
+    rewriteEachInPlace(g, p -> squeeze(g, p, notes, lines));
     if (!notes.isEmpty()) {
       g.setMetadata(g.metadata().withNotes(notes));
       g.removeUnused();
     }
+    return lines;
+  }
+
+  /**
+   * Removes the constant channels of the value {@code p} writes when p is a bit-output layer or
+   * a Binarize and every reader can take the constants into its tap bias; true when it did.
+   * Records the change in {@code notes} (the model's metadata) and {@code lines} (the log).
+   */
+  private static boolean squeeze(Graph g, OpNode p, Map<String, String> notes,
+      List<String> lines) {
+    boolean bitsLayer = (p.op() == OpType.BINARY_CONV2D || p.op() == OpType.BINARY_DENSE)
+        && BinaryOutputAttrs.of(p).bits();
+    if (!bitsLayer && p.op() != OpType.BINARIZE) {
+      return false;
+    }
+    String v = p.output(0);
+    ValueType vt = g.typeOf(v);
+    int channels = vt.dim(1);
+    int[] constant = bitsLayer ? constantsOfLayer(g, p) : constantsOfBinarize(g, p);
+    int removed = 0;
+    for (int c : constant) {
+      removed += c != 0 ? 1 : 0;
+    }
+    if (removed == 0 || g.outputs().contains(v)) {
+      return false;
+    }
+    List<OpNode> consumers = g.consumers().getOrDefault(v, List.of());
+    boolean ok = !consumers.isEmpty();
+    for (OpNode c : consumers) {
+      ok &= (c.op() == OpType.BINARY_CONV2D && Conv2dAttrs.of(c).group() == 1)
+          || c.op() == OpType.BINARY_DENSE;
+      ok &= c.input(0).equals(v) && !c.input(1).equals(v);
+    }
+    if (!ok) {
+      return false;
+    }
+    if (removed == channels) {
+      return false; // keep one op per layer; a fully constant layer is left as it is
+    }
+    for (OpNode c : consumers) {
+      foldIntoConsumer(g, c, constant);
+    }
+    shrinkProducer(g, p, constant, bitsLayer);
+    int[] dims = vt.dims();
+    dims[1] = channels - removed;
+    g.types().put(v, ValueType.bits(dims));
+    notes.put("squeezed " + v, channels + " -> " + (channels - removed));
+    lines.add("'" + v + "': " + channels + " -> " + (channels - removed) + " channels ("
+        + removed + " constant for every input)");
+    return true;
   }
 
   /** Per channel: 0 when it varies, +1 or -1 when it is that value for every input. */

@@ -14,15 +14,14 @@ import org.bnn4j.format.graph.OpType;
  * lowering finds {@code Sign -> Conv}; F's ops become dead and are removed. Where the proof
  * fails, the graph is left as it is and runs in float.
  */
-public final class StraightThroughSignPass implements GraphPass {
+public final class StraightThroughSignPass extends RewritePass {
 
-  @Override
-  public String name() {
-    return "straight-through-sign";
+  public StraightThroughSignPass() {
+    super("straight-through-sign");
   }
 
   @Override
-  public void apply(Graph g, List<String> log) {
+  List<String> rewrite(Graph g) {
     int seen = 0;
     int proven = 0;
     Map<String, OpNode> producers = g.producers();
@@ -53,10 +52,11 @@ public final class StraightThroughSignPass implements GraphPass {
       }
     }
     int dead = GraphEdits.removeDeadNodes(g);
-    if (seen > 0) {
-      log.add(name() + ": " + proven + " of " + seen + " straight-through estimator(s) proved"
-          + " equal to their Sign (|x| <= 2^62) and read as it; removed " + dead + " float op(s)");
+    if (seen == 0) {
+      return List.of();
     }
+    return List.of(proven + " of " + seen + " straight-through estimator(s) proved equal to"
+        + " their Sign (|x| <= 2^62) and read as it; removed " + dead + " float op(s)");
   }
 
   private static void rewire(Graph g, String from, String to) {

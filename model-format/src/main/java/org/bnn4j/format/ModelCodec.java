@@ -146,27 +146,20 @@ public final class ModelCodec {
     ByteBuffer data = t.getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     switch (t.getType()) {
       case FLOAT32 -> {
-        long n = count(dims);
-        checkBytes(what, t, n * 4);
-        float[] f = new float[(int) n];
+        float[] f = new float[checkedCount(what, t, count(dims), Float.BYTES)];
         data.asFloatBuffer().get(f);
         return ConstTensor.ofFloats(dims, f);
       }
       case INT64 -> {
-        long n = count(dims);
-        checkBytes(what, t, n * 8);
-        long[] l = new long[(int) n];
-        data.asLongBuffer().get(l);
-        return ConstTensor.ofInt64(dims, l);
+        return ConstTensor.ofInt64(dims, words(data, checkedCount(what, t, count(dims),
+            Long.BYTES)));
       }
       case BITS -> {
         if (dims.length == 0) {
           throw new ModelFormatException(what + ": a BITS tensor needs at least one dim");
         }
-        long words = ConstTensor.packedWordCount(dims);
-        checkBytes(what, t, words * 8);
-        long[] w = new long[(int) words];
-        data.asLongBuffer().get(w);
+        long[] w = words(data, checkedCount(what, t, ConstTensor.packedWordCount(dims),
+            Long.BYTES));
         int channels = dims[dims.length - 1];
         if (channels % 64 != 0) {
           long padMask = -1L << (channels % 64);
@@ -192,11 +185,24 @@ public final class ModelCodec {
     return n;
   }
 
-  private static void checkBytes(String what, Tensor t, long expected) {
+  /**
+   * Checks that the tensor's data holds exactly {@code count} elements of {@code bytesEach}
+   * bytes and returns the count; {@code count} is already within the limits.
+   */
+  private static int checkedCount(String what, Tensor t, long count, int bytesEach) {
+    long expected = count * bytesEach;
     if (t.getData().size() != expected) {
       throw new ModelFormatException(what + ": " + t.getType() + " " + t.getDimsList()
           + " needs " + expected + " data bytes, found " + t.getData().size());
     }
+    return (int) count;
+  }
+
+  /** {@code n} little-endian 64-bit words: the data of INT64 and of BITS tensors. */
+  private static long[] words(ByteBuffer data, int n) {
+    long[] w = new long[n];
+    data.asLongBuffer().get(w);
+    return w;
   }
 
   public static Model toModel(Graph g) {
@@ -289,36 +295,28 @@ public final class ModelCodec {
     List<GraphMetadata.InputSpec> inputs = new ArrayList<>();
     for (InputSpec s : m.getInputsList()) {
       inputs.add(new GraphMetadata.InputSpec(s.getName(), s.getShapeList(),
-          switch (s.getLayout()) {
-            case LAYOUT_UNSPECIFIED -> GraphMetadata.Layout.UNSPECIFIED;
-            case NCHW -> GraphMetadata.Layout.NCHW;
-            case NC -> GraphMetadata.Layout.NC;
-            case UNRECOGNIZED -> throw unknown(s, "layout", s.getLayoutValue());
-          },
-          switch (s.getColorMode()) {
-            case COLOR_UNSPECIFIED -> GraphMetadata.ColorMode.UNSPECIFIED;
-            case GRAYSCALE -> GraphMetadata.ColorMode.GRAYSCALE;
-            case RGB -> GraphMetadata.ColorMode.RGB;
-            case BGR -> GraphMetadata.ColorMode.BGR;
-            case UNRECOGNIZED -> throw unknown(s, "color_mode", s.getColorModeValue());
-          },
+          fromFile(GraphMetadata.Layout.values(), s.getLayoutValue(), s, "layout"),
+          fromFile(GraphMetadata.ColorMode.values(), s.getColorModeValue(), s, "color_mode"),
           s.getMeanList(), s.getStdList(), s.getPixelScale(),
-          switch (s.getBackground()) {
-            case BACKGROUND_UNSPECIFIED -> GraphMetadata.Background.UNSPECIFIED;
-            case DARK -> GraphMetadata.Background.DARK;
-            case LIGHT -> GraphMetadata.Background.LIGHT;
-            case UNRECOGNIZED -> throw unknown(s, "background", s.getBackgroundValue());
-          },
-          switch (s.getFit()) {
-            case FIT_UNSPECIFIED -> GraphMetadata.Fit.UNSPECIFIED;
-            case STRETCH -> GraphMetadata.Fit.STRETCH;
-            case PAD -> GraphMetadata.Fit.PAD;
-            case MNIST -> GraphMetadata.Fit.MNIST;
-            case UNRECOGNIZED -> throw unknown(s, "fit", s.getFitValue());
-          }));
+          fromFile(GraphMetadata.Background.values(), s.getBackgroundValue(), s, "background"),
+          fromFile(GraphMetadata.Fit.values(), s.getFitValue(), s, "fit")));
     }
     return new GraphMetadata(m.getName(), m.getProducer(), m.getSourceSha256(),
         m.getSourceOpset(), inputs, m.getLabelsList(), m.getNotesMap());
+  }
+
+  /**
+   * The graph's value for an input-spec enum number of the file. Each enum of GraphMetadata
+   * lists the file enum's values in the file's number order, UNSPECIFIED (0) first, so a value's
+   * number is its ordinal, both ways; MetadataCodecTest holds the two lists to that. A number past
+   * the end is a value a newer writer uses.
+   */
+  private static <E extends Enum<E>> E fromFile(E[] values, int number, InputSpec s,
+      String field) {
+    if (number < 0 || number >= values.length) {
+      throw unknown(s, field, number);
+    }
+    return values[number];
   }
 
   /** A value a newer writer may use: the file cannot be read faithfully, so it is refused. */
@@ -337,29 +335,9 @@ public final class ModelCodec {
         .setSourceOpset(m.sourceOpset());
     for (GraphMetadata.InputSpec s : m.inputs()) {
       b.addInputs(InputSpec.newBuilder().setName(s.name()).addAllShape(s.shape())
-          .setLayout(switch (s.layout()) {
-            case UNSPECIFIED -> InputSpec.Layout.LAYOUT_UNSPECIFIED;
-            case NCHW -> InputSpec.Layout.NCHW;
-            case NC -> InputSpec.Layout.NC;
-          })
-          .setColorMode(switch (s.colorMode()) {
-            case UNSPECIFIED -> InputSpec.ColorMode.COLOR_UNSPECIFIED;
-            case GRAYSCALE -> InputSpec.ColorMode.GRAYSCALE;
-            case RGB -> InputSpec.ColorMode.RGB;
-            case BGR -> InputSpec.ColorMode.BGR;
-          })
+          .setLayoutValue(s.layout().ordinal()).setColorModeValue(s.colorMode().ordinal())
           .addAllMean(s.mean()).addAllStd(s.std()).setPixelScale(s.pixelScale())
-          .setBackground(switch (s.background()) {
-            case UNSPECIFIED -> InputSpec.Background.BACKGROUND_UNSPECIFIED;
-            case DARK -> InputSpec.Background.DARK;
-            case LIGHT -> InputSpec.Background.LIGHT;
-          })
-          .setFit(switch (s.fit()) {
-            case UNSPECIFIED -> InputSpec.Fit.FIT_UNSPECIFIED;
-            case STRETCH -> InputSpec.Fit.STRETCH;
-            case PAD -> InputSpec.Fit.PAD;
-            case MNIST -> InputSpec.Fit.MNIST;
-          }));
+          .setBackgroundValue(s.background().ordinal()).setFitValue(s.fit().ordinal()));
     }
     return b.addAllLabels(m.labels()).putAllNotes(m.notes()).build();
   }

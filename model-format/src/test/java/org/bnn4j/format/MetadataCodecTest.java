@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ProtocolMessageEnum;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,5 +58,34 @@ class MetadataCodecTest {
     ModelFormatException e = assertThrows(ModelFormatException.class,
         () -> ModelCodec.fromModel(file, Limits.DEFAULT));
     assertTrue(e.getMessage().contains("'x' has fit 9"), e.getMessage());
+  }
+
+  /**
+   * ModelCodec maps the input-spec enums by number: the graph's value with ordinal n is the
+   * file's value with number n. Checked against the file's enums as protoc generated them from
+   * the .proto: same count, and the same names but for the file's prefix on UNSPECIFIED.
+   */
+  @Test
+  void theGraphsInputSpecEnumsListTheFilesValuesInNumberOrder() {
+    assertSameValues(InputSpec.Layout.values(), GraphMetadata.Layout.values());
+    assertSameValues(InputSpec.ColorMode.values(), GraphMetadata.ColorMode.values());
+    assertSameValues(InputSpec.Background.values(), GraphMetadata.Background.values());
+    assertSameValues(InputSpec.Fit.values(), GraphMetadata.Fit.values());
+  }
+
+  private static void assertSameValues(ProtocolMessageEnum[] file, Enum<?>[] graph) {
+    List<String> fileNames = new ArrayList<>();
+    for (ProtocolMessageEnum v : file) {
+      String name = ((Enum<?>) v).name();
+      if (!name.equals("UNRECOGNIZED")) {
+        assertEquals(fileNames.size(), v.getNumber(), name);
+        fileNames.add(name.endsWith("_UNSPECIFIED") ? "UNSPECIFIED" : name);
+      }
+    }
+    List<String> graphNames = new ArrayList<>();
+    for (Enum<?> v : graph) {
+      graphNames.add(v.name());
+    }
+    assertEquals(fileNames, graphNames);
   }
 }

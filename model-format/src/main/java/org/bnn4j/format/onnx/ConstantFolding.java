@@ -83,29 +83,20 @@ final class ConstantFolding {
           + ", expected one type");
     }
     int[] out = broadcastDims(w, a, b, limits);
-    int n = (int) NodeContext.count(out);
-    BroadcastWalk walk = new BroadcastWalk(out, a.dims(), b.dims());
     if (a.isFloat()) {
       if (a.onnxType() != DataType.FLOAT_VALUE) {
         throw w.unsupported("arithmetic on " + a.typeName() + " constants is not folded exactly"
             + " at float precision");
       }
-      float[] x = a.floats();
-      float[] y = b.floats();
-      float[] r = new float[n];
-      for (int i = 0; i < n; i++) {
-        float p = x[walk.at(0)];
-        float q = y[walk.at(1)];
-        r[i] = switch (op) {
-          case "Add" -> p + q;
-          case "Sub" -> p - q;
-          case "Mul" -> p * q;
-          default -> p / q;
-        };
-        walk.next();
-      }
-      return Value.floats(out, r);
+      return broadcastFloats(out, a, b, switch (op) {
+        case "Add" -> (p, q) -> p + q;
+        case "Sub" -> (p, q) -> p - q;
+        case "Mul" -> (p, q) -> p * q;
+        default -> (p, q) -> p / q;
+      });
     }
+    int n = (int) NodeContext.count(out);
+    BroadcastWalk walk = new BroadcastWalk(out, a.dims(), b.dims());
     long[] x = a.longs();
     long[] y = b.longs();
     long[] r = new long[n];
@@ -135,6 +126,28 @@ final class ConstantFolding {
       walk.next();
     }
     return Value.longs(out, r, a.onnxType());
+  }
+
+  /** A float function of two operands, applied element by element. */
+  interface FloatOp {
+    float apply(float a, float b);
+  }
+
+  /**
+   * {@code op} over two float constants broadcast to {@code out} ({@link #broadcastDims}), walking
+   * the output index directly: broadcasting by {@code a + 0*b} is not exact for infinities.
+   */
+  static Value broadcastFloats(int[] out, Value a, Value b, FloatOp op) {
+    int n = (int) NodeContext.count(out);
+    float[] x = a.floats();
+    float[] y = b.floats();
+    float[] r = new float[n];
+    BroadcastWalk walk = new BroadcastWalk(out, a.dims(), b.dims());
+    for (int i = 0; i < n; i++) {
+      r[i] = op.apply(x[walk.at(0)], y[walk.at(1)]);
+      walk.next();
+    }
+    return Value.floats(out, r);
   }
 
   /**

@@ -80,25 +80,10 @@ final class MathTranslators {
     c.define(c.out(0), Value.floats(a.dims(), r));
   }
 
-  private interface FloatOp {
-    float apply(float a, float b);
-  }
-
   /** {@code op(a, b)} with numpy broadcasting on float constants. */
-  private static Value broadcast(NodeContext c, Value a, Value b, FloatOp op) {
-    // Index maps through the existing broadcast arithmetic: fold a + 0*b and b + 0*a would not
-    // be exact for infinities, so walk the output index directly.
+  private static Value broadcast(NodeContext c, Value a, Value b, ConstantFolding.FloatOp op) {
     int[] out = ConstantFolding.broadcastDims(c.where, a, b, c.limits());
-    int n = (int) NodeContext.count(out);
-    float[] x = a.floats();
-    float[] y = b.floats();
-    float[] r = new float[n];
-    ConstantFolding.BroadcastWalk walk = new ConstantFolding.BroadcastWalk(out, a.dims(), b.dims());
-    for (int i = 0; i < n; i++) {
-      r[i] = op.apply(x[walk.at(0)], y[walk.at(1)]);
-      walk.next();
-    }
-    return Value.floats(out, r);
+    return ConstantFolding.broadcastFloats(out, a, b, op);
   }
 
   // ---- Expand ----

@@ -87,14 +87,7 @@ final class OnnxAttributes {
   /** An ints attribute, or null when absent. */
   long[] getInts(String name) {
     AttributeProto a = typed(name, AttributeType.INTS, x -> true);
-    if (a == null) {
-      return null;
-    }
-    long[] out = new long[a.getIntsCount()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.getInts(i);
-    }
-    return out;
+    return a == null ? null : a.getIntsList().stream().mapToLong(Long::longValue).toArray();
   }
 
   /**
