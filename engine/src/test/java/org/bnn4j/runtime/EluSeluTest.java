@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.bnn4j.format.Limits;
 import org.bnn4j.format.graph.OpType;
-import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.onnx.OnnxImporter;
-import org.bnn4j.format.onnx.OnnxTensors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,35 +25,24 @@ class EluSeluTest {
 
   @Test
   void backendCasesMatchOnTheReferenceOps() throws IOException {
-    Path root = Path.of(System.getProperty("bnn4j.onnxTestdata",
-        "/usr/share/libonnx-testdata/data"));
-    Assumptions.assumeTrue(Files.isDirectory(root.resolve("node/test_elu")),
-        "skipped: libonnx-testdata not found at " + root);
+    Path root = LibOnnxTestdata.rootOrSkip("node/test_elu");
     int checked = 0;
     for (String name : CASES) {
       Path dir = root.resolve(name);
       Graph g = OnnxImporter.importModel(dir.resolve("model.onnx"), Limits.DEFAULT);
       CompiledGraph cg = CompiledGraph.compile(g, new ReferenceOps());
-      List<Path> sets;
-      try (Stream<Path> s = Files.list(dir)) {
-        sets = s.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).toList();
-      }
-      for (Path set : sets) {
-        ConstTensor in = OnnxTensors.readTensorProtoFile(set.resolve("input_0.pb"),
-            Limits.DEFAULT);
-        ConstTensor want = OnnxTensors.readTensorProtoFile(set.resolve("output_0.pb"),
-            Limits.DEFAULT);
+      for (LibOnnxTestdata.DataSet set : LibOnnxTestdata.dataSets(dir)) {
         Executor e = cg.newExecutor();
-        e.setInput(0, in.floats(), 0);
+        e.setInput(0, set.input(), 0);
         e.run();
         float[] got = e.output(0);
-        float[] w = want.floats();
+        float[] w = set.expected();
         assertEquals(w.length, got.length, name);
         for (int i = 0; i < w.length; i++) {
           // numpy's float32 exp(x) - 1 loses up to an ulp of 1 (6e-8) near x = 0, times alpha
           // and gamma: hence the absolute term; elsewhere both sides are within a few ulp.
           assertTrue(Math.abs(got[i] - w[i]) <= 1e-6 + 1e-5 * Math.abs(w[i]),
-              name + " element " + i + ": x " + in.floats()[i] + ", expected " + w[i]
+              name + " element " + i + ": x " + set.input()[i] + ", expected " + w[i]
                   + ", got " + got[i]);
         }
         checked++;

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.bnn4j.format.Limits;
-import org.bnn4j.format.graph.ConstTensor;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.onnx.OnnxImporter;
-import org.bnn4j.format.onnx.OnnxTensors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,20 +23,18 @@ class ShrinkTest {
 
   @Test
   void backendCasesMatchOnTheReferenceOps() throws IOException {
-    Path root = Path.of(System.getProperty("bnn4j.onnxTestdata",
-        "/usr/share/libonnx-testdata/data"));
-    Assumptions.assumeTrue(Files.isDirectory(root.resolve("node/test_shrink_hard")),
-        "skipped: libonnx-testdata not found at " + root);
+    Path root = LibOnnxTestdata.rootOrSkip("node/test_shrink_hard");
+    int checked = 0;
     for (String name : CASES) {
       Path dir = root.resolve(name);
       Graph g = OnnxImporter.importModel(dir.resolve("model.onnx"), Limits.DEFAULT);
-      Path set = dir.resolve("test_data_set_0");
-      ConstTensor in = OnnxTensors.readTensorProtoFile(set.resolve("input_0.pb"), Limits.DEFAULT);
-      ConstTensor want =
-          OnnxTensors.readTensorProtoFile(set.resolve("output_0.pb"), Limits.DEFAULT);
-      // One float addition or subtraction per element, as numpy's float32: the same bits.
-      assertArrayEquals(want.floats(), run(g, in.floats()), name);
+      for (LibOnnxTestdata.DataSet set : LibOnnxTestdata.dataSets(dir)) {
+        // One float addition or subtraction per element, as numpy's float32: the same bits.
+        assertArrayEquals(set.expected(), run(g, set.input()), name);
+        checked++;
+      }
     }
+    assertEquals(CASES.size(), checked);
   }
 
   @Test

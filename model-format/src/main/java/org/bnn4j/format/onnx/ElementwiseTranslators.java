@@ -25,8 +25,10 @@ final class ElementwiseTranslators {
     f.register("Sigmoid", 6, 25, c -> unary(c, OpType.SIGMOID));
     f.register("Tanh", 6, 25, c -> unary(c, OpType.TANH));
     f.register("HardSwish", 6, 25, c -> unary(c, OpType.HARD_SWISH));
-    f.register("LeakyRelu", 6, 25, ElementwiseTranslators::leakyRelu);
-    f.register("HardSigmoid", 6, 25, ElementwiseTranslators::hardSigmoid);
+    f.register("LeakyRelu", 6, 25,
+        floatAttributes(OpType.LEAKY_RELU, LeakyReluAttrs.DEFAULT_ALPHA));
+    f.register("HardSigmoid", 6, 25, floatAttributes(OpType.HARD_SIGMOID,
+        HardSigmoidAttrs.DEFAULT_ALPHA, HardSigmoidAttrs.DEFAULT_BETA));
     f.register("PRelu", 6, 25, ElementwiseTranslators::prelu);
     f.register("Add", 6, 25, ElementwiseTranslators::arithmetic);
     f.register("Sub", 6, 25, ElementwiseTranslators::arithmetic);
@@ -35,9 +37,11 @@ final class ElementwiseTranslators {
     f.register("Neg", 6, 25, ElementwiseTranslators::neg);
     f.register("Abs", 6, 25, ElementwiseTranslators::abs);
     f.register("Clip", 6, 25, ElementwiseTranslators::clip);
-    f.register("Elu", 6, 25, ElementwiseTranslators::elu);
-    f.register("Selu", 6, 25, ElementwiseTranslators::selu);
-    f.register("Shrink", 9, 25, ElementwiseTranslators::shrink);
+    f.register("Elu", 6, 25, floatAttributes(OpType.ELU, EluAttrs.DEFAULT_ELU_ALPHA));
+    f.register("Selu", 6, 25, floatAttributes(OpType.SELU,
+        EluAttrs.DEFAULT_SELU_ALPHA, EluAttrs.DEFAULT_SELU_GAMMA));
+    f.register("Shrink", 9, 25, floatAttributes(OpType.SHRINK,
+        ShrinkAttrs.DEFAULT_BIAS, ShrinkAttrs.DEFAULT_LAMBD));
   }
 
   private static void foldableUnary(NodeContext c, OpType op) {
@@ -57,44 +61,29 @@ final class ElementwiseTranslators {
     c.emit(op, "", List.of(c.in(0)), c.out(0));
   }
 
-  private static void leakyRelu(NodeContext c) {
-    c.attrs.allowOnly(LeakyReluAttrs.ALPHA);
-    c.inputs(1, 1);
-    c.emit(OpType.LEAKY_RELU, "", List.of(c.in(0)), c.out(0),
-        LeakyReluAttrs.ALPHA, c.attrs.getFloat(LeakyReluAttrs.ALPHA, LeakyReluAttrs.DEFAULT_ALPHA));
-  }
-
-  private static void elu(NodeContext c) {
-    c.attrs.allowOnly(EluAttrs.ALPHA);
-    c.inputs(1, 1);
-    c.emit(OpType.ELU, "", List.of(c.in(0)), c.out(0),
-        EluAttrs.ALPHA, c.attrs.getFloat(EluAttrs.ALPHA, EluAttrs.DEFAULT_ELU_ALPHA));
-  }
-
-  private static void selu(NodeContext c) {
-    c.attrs.allowOnly(EluAttrs.ALPHA, EluAttrs.GAMMA);
-    c.inputs(1, 1);
-    c.emit(OpType.SELU, "", List.of(c.in(0)), c.out(0),
-        EluAttrs.ALPHA, c.attrs.getFloat(EluAttrs.ALPHA, EluAttrs.DEFAULT_SELU_ALPHA),
-        EluAttrs.GAMMA, c.attrs.getFloat(EluAttrs.GAMMA, EluAttrs.DEFAULT_SELU_GAMMA));
-  }
-
-  private static void shrink(NodeContext c) {
-    c.attrs.allowOnly(ShrinkAttrs.BIAS, ShrinkAttrs.LAMBD);
-    c.inputs(1, 1);
-    c.emit(OpType.SHRINK, "", List.of(c.in(0)), c.out(0),
-        ShrinkAttrs.BIAS, c.attrs.getFloat(ShrinkAttrs.BIAS, ShrinkAttrs.DEFAULT_BIAS),
-        ShrinkAttrs.LAMBD, c.attrs.getFloat(ShrinkAttrs.LAMBD, ShrinkAttrs.DEFAULT_LAMBD));
-  }
-
-  private static void hardSigmoid(NodeContext c) {
-    c.attrs.allowOnly(HardSigmoidAttrs.ALPHA, HardSigmoidAttrs.BETA);
-    c.inputs(1, 1);
-    c.emit(OpType.HARD_SIGMOID, "", List.of(c.in(0)), c.out(0),
-        HardSigmoidAttrs.ALPHA, c.attrs.getFloat(HardSigmoidAttrs.ALPHA,
-            HardSigmoidAttrs.DEFAULT_ALPHA),
-        HardSigmoidAttrs.BETA, c.attrs.getFloat(HardSigmoidAttrs.BETA,
-            HardSigmoidAttrs.DEFAULT_BETA));
+  /**
+   * The translator of a one-input op whose attributes are the floats its {@link OpType} constant
+   * declares: each read with its ONNX default (given in declaration order) and written out, so
+   * the engine sees no defaults. The declaration is checked here, when the registry is built.
+   */
+  private static TranslatorRegistry.Translator floatAttributes(OpType op,
+      float... onnxDefaults) {
+    List<OpType.Attribute> declared = op.attributes();
+    if (declared.size() != onnxDefaults.length
+        || declared.stream().anyMatch(a -> a.kind() != OpType.Attribute.Kind.FLOAT)) {
+      throw new IllegalStateException(op + ": give one default per declared float attribute");
+    }
+    String[] names = declared.stream().map(OpType.Attribute::name).toArray(String[]::new);
+    return c -> {
+      c.attrs.allowOnly(names);
+      c.inputs(1, 1);
+      Object[] kv = new Object[2 * names.length];
+      for (int i = 0; i < names.length; i++) {
+        kv[2 * i] = names[i];
+        kv[2 * i + 1] = c.attrs.getFloat(names[i], onnxDefaults[i]);
+      }
+      c.emit(op, "", List.of(c.in(0)), c.out(0), kv);
+    };
   }
 
   private static void prelu(NodeContext c) {

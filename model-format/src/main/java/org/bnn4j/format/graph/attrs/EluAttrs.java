@@ -1,5 +1,8 @@
 package org.bnn4j.format.graph.attrs;
 
+import static org.bnn4j.format.graph.OpType.Attribute.ALPHA;
+import static org.bnn4j.format.graph.OpType.Attribute.GAMMA;
+
 import org.bnn4j.ModelFormatException;
 import org.bnn4j.format.graph.OpNode;
 import org.bnn4j.format.graph.OpType;
@@ -9,8 +12,6 @@ import org.bnn4j.format.graph.OpType;
  * (exp(x) - 1)}. Elu has no gamma (it is 1); the defaults are ONNX's.
  */
 public record EluAttrs(float alpha, float gamma) {
-  public static final String ALPHA = OpType.Attribute.ALPHA.name();
-  public static final String GAMMA = OpType.Attribute.GAMMA.name();
   /** ONNX Elu's default alpha. */
   public static final float DEFAULT_ELU_ALPHA = 1f;
   /** ONNX Selu's default alpha, the float32 value of SELU's alpha. */
@@ -25,9 +26,9 @@ public record EluAttrs(float alpha, float gamma) {
    */
   public static EluAttrs of(OpNode node) {
     if (node.op() == OpType.SELU) {
-      return new EluAttrs(node.getFloat(ALPHA, DEFAULT_SELU_ALPHA),
-          node.getFloat(GAMMA, DEFAULT_SELU_GAMMA));
+      return new EluAttrs(node.getFloat(ALPHA.name(), DEFAULT_SELU_ALPHA),
+          node.getFloat(GAMMA.name(), DEFAULT_SELU_GAMMA));
     }
-    return new EluAttrs(node.getFloat(ALPHA, DEFAULT_ELU_ALPHA), 1f);
+    return new EluAttrs(node.getFloat(ALPHA.name(), DEFAULT_ELU_ALPHA), 1f);
   }
 }
