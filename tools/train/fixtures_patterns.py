@@ -194,6 +194,8 @@ def check_edge_bn(bn, k):
     return float(np.abs(y[:, (np.arange(-k, k + 1) - k) % 2 == 0]).min())
 
 
+# The note below names export_fixtures.py, the script that writes the fixture (EDGE_BN1 is defined in
+# this module since the split); it is kept as it is so that the committed fixture.json stays the same.
 @fixture("bin_to_bin_edge", [4], "as bin_to_bin: sign -> BinConv(7->9, K=63) -> BN chosen so that BN(d) is within a few float32 "
          "ulps of 0 (never exactly 0) at a reachable d for 8 of 9 channels (neg gammas, gamma[2]=0 with beta=2^-24, "
          "d = +-K) -> sign -> BinConv(9->5) -> BN", [1, 7, 8, 8], boundary=("conv1", "bn1"),
