@@ -15,7 +15,7 @@ polarities per garment:
                     without it the model sees a negative.
 
 Files are 112x112 (4x the model's input), so classify resizes them. Each image is classified
-by the ONNX model (run by ws_train.run_onnx_with_torch) after the model's preprocessing as it
+by the ONNX model (run by ws_export.run_onnx_with_torch) after the model's preprocessing as it
 is today (grayscale, bilinear resize to 28x28 as bnn4j does it, /255, (x - 0.2860) / 0.3530, no
 inversion), and
 examples/fashion/examples.json records PyTorch's prediction for every file; FashionModelTest
@@ -23,7 +23,6 @@ checks that bnn4j's classify agrees with it.
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -33,10 +32,12 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ws_fashion  # noqa: E402  (sets the Fashion-MNIST normalisation in ws_train)
-import ws_train as W  # noqa: E402
+import ws_fashion  # noqa: E402  (sets the Fashion-MNIST normalisation in ws_data)
+from train_common import REPO_ROOT, sha256, write_json  # noqa: E402
+from ws_data import normalise  # noqa: E402
+from ws_export import run_onnx_with_torch  # noqa: E402
 
-OUT_DIR = os.path.join(W.REPO_ROOT, "examples", "fashion")
+OUT_DIR = os.path.join(REPO_ROOT, "examples", "fashion")
 SIZE = 112
 
 # Polygons in a unit box (x right, y down); each garment is a list of (polygon, grey level).
@@ -98,8 +99,8 @@ def classify(onnx_path, img):
     /255, normalise; no inversion."""
     x = torch.from_numpy(np.asarray(img.convert("L"), dtype=np.float32)).view(1, 1, *img.size[::-1])
     x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False) / 255.0
-    t = W.normalise(x)
-    logits = W.run_onnx_with_torch(onnx_path, t)[0]
+    t = normalise(x)
+    logits = run_onnx_with_torch(onnx_path, t)[0]
     p = torch.softmax(logits, 0)
     return int(p.argmax()), float(p.max()), [round(float(v), 4) for v in logits]
 
@@ -124,13 +125,11 @@ def main():
                             "logits": logits})
             print(f"{fname:22s} drawn as {ws_fashion.LABELS[label]:12s} -> {ws_fashion.LABELS[pred]:12s} "
                   f"p={p:.3f}")
-    doc = {"model_onnx_sha256": W.sha256(args.onnx),
+    doc = {"model_onnx_sha256": sha256(args.onnx),
            "preprocessing": "grayscale, bilinear resize to 28x28 (half-pixel centres, no antialiasing), /255, "
                             "(x-0.2860)/0.3530, no inversion",
            "examples": entries}
-    with open(os.path.join(args.out, "examples.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(args.out, "examples.json"), doc)
     ok = sum(e["pytorch_pred"] == e["label"] for e in entries if e["background"] == "dark")
     print(f"dark-background examples classified as drawn: {ok} of {len(entries) // 2}")
 

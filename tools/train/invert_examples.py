@@ -15,7 +15,7 @@ import os
 
 from PIL import Image, ImageOps
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+from train_common import REPO_ROOT as ROOT
 
 
 def main():

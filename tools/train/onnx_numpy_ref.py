@@ -19,6 +19,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, helper
 
+from train_common import FIXTURES_DIR
+
 ONNX_DTYPES = {
     onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64,
     onnx.TensorProto.INT64: np.int64, onnx.TensorProto.INT32: np.int32,
@@ -322,8 +324,7 @@ def check_model(model_path, data_dir, rtol=1e-4, atol=1e-4):
 
 
 def main(argv):
-    root = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-    default = os.path.join(root, "engine", "src", "test", "resources", "bnn-fixtures")
+    default = FIXTURES_DIR
     dirs = argv or sorted(os.path.join(default, d) for d in os.listdir(default)
                           if os.path.isdir(os.path.join(default, d)))
     bad = 0

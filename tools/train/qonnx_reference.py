@@ -16,13 +16,14 @@ writes logits.f32.gz (10,000 x 10 float32 little-endian, gzip) and logits.json.
 """
 import argparse
 import gzip
-import hashlib
 import json
 import os
 
 import numpy as np
 import onnx
 from onnx import numpy_helper
+
+from train_common import IDX_IMAGES, IDX_LABELS, read_idx, sha256
 
 F32 = np.float32
 
@@ -82,19 +83,6 @@ def run_graph(model, feeds):
     return [env[o.name] for o in g.output]
 
 
-def read_idx_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    n, rows, cols = (int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(3))
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, 1, rows, cols)
-
-
-def read_idx_labels(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    return np.frombuffer(data, dtype=np.uint8, offset=8)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -102,8 +90,8 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     model = onnx.load(args.model)
-    images = read_idx_images(os.path.join(args.mnist, "t10k-images-idx3-ubyte.gz"))
-    labels = read_idx_labels(os.path.join(args.mnist, "t10k-labels-idx1-ubyte.gz"))
+    images = read_idx(os.path.join(args.mnist, "t10k-images-idx3-ubyte.gz"), IDX_IMAGES)[:, None]  # [N,1,28,28]
+    labels = read_idx(os.path.join(args.mnist, "t10k-labels-idx1-ubyte.gz"), IDX_LABELS)
     rows = []
     for i in range(len(images)):  # one image at a time, as the graph's batch dim is 1
         x = (images[i:i + 1].astype(F32) / F32(255)).astype(F32)
@@ -113,11 +101,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     with gzip.GzipFile(os.path.join(args.out, "logits.f32.gz"), "wb", mtime=0) as f:
         f.write(logits.tobytes())
-    with open(args.model, "rb") as f:
-        sha = hashlib.sha256(f.read()).hexdigest()
     meta = {
         "model": os.path.basename(args.model),
-        "model_onnx_sha256": sha,
+        "model_onnx_sha256": sha256(args.model),
         "images": "t10k-images-idx3-ubyte.gz indices 0..9999 (in order)",
         "logits_file": "logits.f32.gz (gunzip to logits.f32 for bnn4j eval --compare-outputs)",
         "dtype": "float32 little-endian",

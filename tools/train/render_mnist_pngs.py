@@ -13,28 +13,18 @@ Folders are OUT/<way>/<label>/<index>.png, the layout `bnn4j eval --dir` reads.
 """
 
 import argparse
-import gzip
 import os
 import random
 
 import numpy as np
 from PIL import Image
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(HERE, "..", "..", "..", "shared", "datasets", "mnist")
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from train_common import SHARED_MNIST, read_idx
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mnist", default=SHARED)
+    ap.add_argument("--mnist", default=SHARED_MNIST)
     ap.add_argument("--from", dest="start", type=int, default=8000)
     ap.add_argument("--to", dest="stop", type=int, default=10000)
     ap.add_argument("--out", default="/tmp/mnist-png")

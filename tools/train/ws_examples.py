@@ -10,7 +10,7 @@ centre of mass is at the centre; larger files (56x56, 100x100) are the same layo
 scale, to exercise resizing.
 
 Each candidate is classified by the W&S ONNX model (default /tmp/ws-out/ws/model.onnx, the
-source of the bundled mnist-ws.bnn; run by the small torch interpreter in ws_train.py) after the model's
+source of the bundled mnist-ws.bnn; run by the small torch interpreter in ws_export.py) after the model's
 preprocessing: grayscale, bilinear resize to 28x28, /255, (x - 0.1307) / 0.3081. Resizing is
 done two ways -- PIL's bilinear (antialiased when shrinking) and plain 2-tap bilinear
 (torch interpolate, no antialiasing) -- because a Java decoder may do either; a candidate
@@ -19,7 +19,6 @@ For each digit the kept candidate with the best worst-case margin is written.
 """
 
 import argparse
-import json
 import os
 import sys
 
@@ -29,7 +28,10 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ws_train as W  # noqa: E402
+import ws_data  # noqa: E402  (MNIST normalisation)
+from train_common import REPO_ROOT, sha256, write_json  # noqa: E402
+from ws_export import run_onnx_with_torch  # noqa: E402
+from ws_train import DEFAULT_OUT  # noqa: E402
 
 FONTS = {
     "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -112,13 +114,13 @@ def preprocess(img, how):
             x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False)
     else:
         x = torch.from_numpy(np.asarray(g, dtype=np.float32))[None, None]
-    return (x / 255.0 - W.MEAN) / W.STD
+    return (x / 255.0 - ws_data.MEAN) / ws_data.STD
 
 
 def classify(onnx_path, img):
     res = {}
     for how in ("pil", "plain"):
-        logits = W.run_onnx_with_torch(onnx_path, preprocess(img, how))[0]
+        logits = run_onnx_with_torch(onnx_path, preprocess(img, how))[0]
         p = torch.softmax(logits, 0)
         top = torch.topk(p, 2)
         res[how] = {"pred": int(top.indices[0]), "p": float(top.values[0]),
@@ -128,8 +130,8 @@ def classify(onnx_path, img):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--onnx", default=os.path.join(W.DEFAULT_OUT, "ws", "model.onnx"))
-    ap.add_argument("--out", default=os.path.join(W.REPO_ROOT, "examples"))
+    ap.add_argument("--onnx", default=os.path.join(DEFAULT_OUT, "ws", "model.onnx"))
+    ap.add_argument("--out", default=os.path.join(REPO_ROOT, "examples"))
     ap.add_argument("--min-margin", type=float, default=0.5)
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -182,13 +184,12 @@ def main():
                             "pred_plain_bilinear": rr["plain"]["pred"],
                             "p_plain_bilinear": round(rr["plain"]["p"], 4),
                             "logits_pil_bilinear": [round(v, 4) for v in rr["pil"]["logits"]]})
-    with open(os.path.join(args.out, "examples.json"), "w") as f:
-        json.dump({"model": "the ws ONNX model that mnist-ws.bnn was converted from",
-                   "model_onnx_sha256": W.sha256(args.onnx),
-                   "preprocessing": "grayscale, bilinear resize to 28x28, /255, (x-0.1307)/0.3081; "
-                                    "white digit on black background (no inversion)",
-                   "examples": summary}, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(args.out, "examples.json"),
+               {"model": "the ws ONNX model that mnist-ws.bnn was converted from",
+                "model_onnx_sha256": sha256(args.onnx),
+                "preprocessing": "grayscale, bilinear resize to 28x28, /255, (x-0.1307)/0.3081; "
+                                 "white digit on black background (no inversion)",
+                "examples": summary})
     print()
     print("| file | size | label | predicted (PIL bilinear) | p | predicted (plain bilinear) | p |")
     print("|---|---|---|---|---|---|---|")

@@ -16,7 +16,7 @@ split, which makes every choice (squeezing threshold, best K; the epoch counts a
 budget, not a choice made on it). The 10,000 test images are evaluated once per network, at the end of its
 run, and never used for a choice.
 
-Networks (base width 32, ws_train.Net): fp (float), bnn (plain BNN, same width), wide<K> (every
+Networks (base width 32, ws_net.Net): fp (float), bnn (plain BNN, same width), wide<K> (every
 block's sign replaced by a K-threshold widening, K = 2, 3, 4; binary stem with 4 thresholds on
 the pixel), ws<K> (wide<K> squeezed by the entropy criterion, then fine-tuned).
 
@@ -36,7 +36,6 @@ import argparse
 import copy
 import gzip
 import json
-import math
 import os
 import subprocess
 import sys
@@ -47,17 +46,28 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import ws_train as W  # noqa: E402  (the MNIST recipe: networks, squeezing, exact export)
+# the MNIST recipe's modules: networks, training loop, squeezing, exact export
+import ws_data  # noqa: E402
+import ws_exact  # noqa: E402
+import ws_training  # noqa: E402
+from train_common import IDX_IMAGES, IDX_LABELS, REPO_ROOT, read_idx, sha256, write_json  # noqa: E402
+from ws_data import mnist_batches, normalise  # noqa: E402
+from ws_exact import finalize_exact  # noqa: E402
+from ws_export import (binary_weight_check, export_onnx, onnx_ops, run_onnx_with_torch,  # noqa: E402
+                       sign_input_stats)
+from ws_net import Net, count  # noqa: E402
+from ws_squeeze import squeeze  # noqa: E402
+from ws_training import calibrate_thresholds, evaluate, recalibrate_bn  # noqa: E402
 
 torch.set_num_threads(1)  # fp/bnn workers; wide/ws workers use --threads-wide (see main)
 
 DATA_DIR = "/usr/share/datasets/fashion-mnist"
 DEFAULT_OUT = "/tmp/ws-fashion"
-REF_DIR = os.path.join(W.REPO_ROOT, "tools", "src", "test", "resources", "fashion-ref")
+REF_DIR = os.path.join(REPO_ROOT, "tools", "src", "test", "resources", "fashion-ref")
 # Fashion-MNIST training-set statistics of pixel / 255 (all 60,000 images)
-W.MEAN, W.STD = 0.2860, 0.3530
+ws_data.MEAN, ws_data.STD = 0.2860, 0.3530
 # |d| can reach 4 * 32 * 9 = 1152 > 2^10 for K = 4: 13 significant bits keep d * scale exact
-W.SCALE_BITS = 13
+ws_exact.SCALE_BITS = 13
 N_VAL = 5000
 KS = (2, 3, 4)
 VARIANTS = ("fp", "bnn") + tuple(f"wide{k}" for k in KS) + tuple(f"ws{k}" for k in KS)
@@ -68,22 +78,12 @@ SQUEEZE_TOLERANCE = 0.005  # largest min-bits whose validation top-1 right after
 #                            is within 0.5 points of the unsqueezed network's
 
 
-def read_idx(path, magic):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    assert int.from_bytes(raw[0:4], "big") == magic, path
-    if magic == 0x803:
-        n, r, c = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
-        return np.frombuffer(raw, np.uint8, offset=16).reshape(n, r, c)
-    return np.frombuffer(raw, np.uint8, offset=8)
-
-
 def load_fashion(data_dir, seed):
     """(train, val, test) as ([N,1,28,28] float in [0,1], int64 labels). val = N_VAL training
     images picked by a permutation seeded with `seed`."""
     def pair(split):
-        x = read_idx(os.path.join(data_dir, f"{split}-images-idx3-ubyte.gz"), 0x803)
-        y = read_idx(os.path.join(data_dir, f"{split}-labels-idx1-ubyte.gz"), 0x801)
+        x = read_idx(os.path.join(data_dir, f"{split}-images-idx3-ubyte.gz"), IDX_IMAGES)
+        y = read_idx(os.path.join(data_dir, f"{split}-labels-idx1-ubyte.gz"), IDX_LABELS)
         assert len(x) == len(y)
         return (torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1),
                 torch.from_numpy(y.astype(np.int64)))
@@ -108,11 +108,11 @@ def fashion_augment(x01, gen, max_shift=2):
     return F.grid_sample(x01, grid, mode="nearest", padding_mode="zeros", align_corners=False)
 
 
-W.augment = fashion_augment  # ws_train.train() draws its augmentation through this name
+ws_training.augment = fashion_augment  # ws_training.train() draws its augmentation through this name
 
 
 def kind_of(variant):
-    """ws_train.Net kind and K of a variant name."""
+    """ws_net.Net kind and K of a variant name."""
     if variant in ("fp", "bnn"):
         return variant, 1
     return ("wide" if variant.startswith("wide") else "ws"), int(variant[-1])
@@ -120,11 +120,11 @@ def kind_of(variant):
 
 def build(variant, args):
     kind, k = kind_of(variant)
-    return W.Net(kind, width=args.width, blocks=tuple(args.blocks), k=max(k, 1), k_in=args.k_input)
+    return Net(kind, width=args.width, blocks=tuple(args.blocks), k=max(k, 1), k_in=args.k_input)
 
 
 def train(model, xtr, ytr, xval, yval, epochs, lr, seed, wd, args, label):
-    """ws_train.train one epoch at a time (same optimiser, schedule and clamping, via a single
+    """ws_training.train one epoch at a time (same optimiser, schedule and clamping, via a single
     call whose epoch loop we observe), logging validation top-1 after every epoch."""
     log = []
     orig_print = print
@@ -133,16 +133,16 @@ def train(model, xtr, ytr, xval, yval, epochs, lr, seed, wd, args, label):
         orig_print(*a, **k)
         msg = " ".join(str(x) for x in a)
         if msg.startswith(f"[{label}] epoch"):
-            acc = W.evaluate(model, xval, yval)[0]
+            acc = evaluate(model, xval, yval)[0]
             model.train()
             log.append(acc)
             orig_print(f"[{label}]   val top-1 {acc:.4f}", flush=True)
 
-    W.print = hook  # ws_train.train prints once per epoch; evaluating there does not touch the RNG
+    ws_training.print = hook  # ws_training.train prints once per epoch; evaluating there does not touch the RNG
     try:
-        W.train(model, ((xtr, ytr), None), epochs, lr, seed, wd=wd, bs=args.bs, label=label)
+        ws_training.train(model, ((xtr, ytr), None), epochs, lr, seed, wd=wd, bs=args.bs, label=label)
     finally:
-        del W.print
+        del ws_training.print
     return log
 
 
@@ -151,29 +151,29 @@ def export_and_measure(variant, model, data, args, extra):
     kind, k = kind_of(variant)
     out = os.path.join(args.out, variant)
     os.makedirs(out, exist_ok=True)
-    W.recalibrate_bn(model, xtr[:args.stats_images])
+    recalibrate_bn(model, xtr[:args.stats_images])
     res = {"variant": variant, "k": k, "seed": args.seed}
     if kind in ("wide", "ws"):
-        res["val_top1_before_finalize"] = W.evaluate(model, xval, yval)[0]
-        res["finalize_exact"] = W.finalize_exact(model, xtr[:args.stats_images])
+        res["val_top1_before_finalize"] = evaluate(model, xval, yval)[0]
+        res["finalize_exact"] = finalize_exact(model, xtr[:args.stats_images])
     torch.save({"state_dict": model.state_dict(), "args": vars(args), "variant": variant},
                os.path.join(out, "model.pt"))
-    res["val_top1"] = W.evaluate(model, xval, yval)[0]
+    res["val_top1"] = evaluate(model, xval, yval)[0]
     path = os.path.join(out, "model.onnx")
-    mexp = W.export_onnx(model, path)
-    res["onnx"], res["onnx_bytes"], res["onnx_sha256"] = path, os.path.getsize(path), W.sha256(path)
+    mexp = export_onnx(model, path)
+    res["onnx"], res["onnx_bytes"], res["onnx_sha256"] = path, os.path.getsize(path), sha256(path)
     # the ONE evaluation on the test images (never used for a choice)
-    top1, logits = W.evaluate(mexp, xte, yte)
+    top1, logits = evaluate(mexp, xte, yte)
     res["test_top1"] = top1
     logits.numpy().astype("<f4").tofile(os.path.join(out, "test-logits.f32"))
-    onnx_model, ops, _ = W.onnx_ops(path)
-    lo = W.run_onnx_with_torch(path, W.normalise(xte[:500]))
+    onnx_model, ops, _ = onnx_ops(path)
+    lo = run_onnx_with_torch(path, normalise(xte[:500]))
     res["max_abs_diff_torch_vs_onnx_500"] = float((lo - logits[:500]).abs().max())
     res["onnx_ops"] = sorted(set(ops))
-    res.update(W.count(model))
+    res.update(count(model))
     if kind != "fp":
-        res["sign_inputs_test_2000"] = W.sign_input_stats(mexp, xte[:2000])
-        res["binary_weights_ok"], res["binary_convs_in_onnx"] = W.binary_weight_check(onnx_model)
+        res["sign_inputs_test_2000"] = sign_input_stats(mexp, xte[:2000])
+        res["binary_weights_ok"], res["binary_convs_in_onnx"] = binary_weight_check(onnx_model)
     res.update(extra)
     with open(os.path.join(out, "result.json"), "w") as f:
         json.dump(res, f, indent=1)
@@ -189,14 +189,14 @@ def squeeze_choice(model, xtr, xval, yval, args):
     squeezing (BN re-estimated on 5,000 clean training images) stays within
     SQUEEZE_TOLERANCE of the unsqueezed network's."""
     calib = xtr[:5000]
-    batches = W.mnist_batches(xtr[:args.stats_images])
-    base = W.evaluate(model, xval, yval)[0]
+    batches = mnist_batches(xtr[:args.stats_images])
+    base = evaluate(model, xval, yval)[0]
     trials = []
     for mb in MIN_BITS_CANDIDATES:
         m = copy.deepcopy(model)
-        rep = W.squeeze(m, batches, mb)
-        W.recalibrate_bn(m, calib)
-        acc = W.evaluate(m, xval, yval)[0]
+        rep = squeeze(m, batches, mb)
+        recalibrate_bn(m, calib)
+        acc = evaluate(m, xval, yval)[0]
         kept = sum(r["bits_after"] for r in rep)
         total = sum(r["bits_before"] for r in rep)
         trials.append({"min_bits": mb, "val_top1": acc, "bits_kept": kept, "bits_total": total})
@@ -217,14 +217,14 @@ def run_variant(variant, data, args):
     if kind == "ws":
         ck = os.path.join(args.out, f"wide{k}", "model.pt")
         # the wide checkpoint is saved after finalize_exact (ExactAffine): rebuild it that way
-        model = W.Net("wide", width=args.width, blocks=tuple(args.blocks), k=k, k_in=args.k_input)
+        model = Net("wide", width=args.width, blocks=tuple(args.blocks), k=k, k_in=args.k_input)
         wide_state = torch.load(os.path.join(args.out, f"wide{k}", "pre-finalize.pt"))
         model.load_state_dict(wide_state)
         print(f"[{variant}] starting from {ck} (before finalize)", flush=True)
         chosen, base, trials = squeeze_choice(model, xtr, xval, yval, args)
-        rep = W.squeeze(model, W.mnist_batches(xtr[:args.stats_images]), chosen)
-        W.recalibrate_bn(model, xtr[:args.stats_images])
-        acc0 = W.evaluate(model, xval, yval)[0]
+        rep = squeeze(model, mnist_batches(xtr[:args.stats_images]), chosen)
+        recalibrate_bn(model, xtr[:args.stats_images])
+        acc0 = evaluate(model, xval, yval)[0]
         for r in rep:
             print(f"[{variant}] block {r['block']}: widened bits {r['bits_before']} -> {r['bits_after']}")
         torch.manual_seed(args.seed + 2)
@@ -238,14 +238,14 @@ def run_variant(variant, data, args):
     else:
         model = build(variant, args)
         if kind == "wide":
-            W.calibrate_thresholds(model, xtr)
+            calibrate_thresholds(model, xtr)
         epochs = {"fp": args.epochs_fp, "bnn": args.epochs_bnn, "wide": args.epochs_wide}[kind]
         lr = args.lr_fp if kind == "fp" else args.lr_bin
         log = train(model, xtr, ytr, xval, yval, epochs, lr, args.seed, args.wd_fp if kind == "fp" else 0.0,
                     args, variant)
         extra = {"val_log": log, "epochs": epochs}
         if kind == "wide":
-            W.recalibrate_bn(model, xtr[:args.stats_images])
+            recalibrate_bn(model, xtr[:args.stats_images])
             os.makedirs(os.path.join(args.out, variant), exist_ok=True)
             torch.save(model.state_dict(), os.path.join(args.out, variant, "pre-finalize.pt"))
     extra["wall_s"] = time.time() - t0
@@ -269,12 +269,18 @@ def write_references(best, args):
     meta = {"variant": best["variant"], "model_onnx_sha256": best["onnx_sha256"],
             "images": "Fashion-MNIST t10k-images-idx3-ubyte.gz, all 10,000 in order",
             "logits_file": "logits.f32.gz", "dtype": "float32 little-endian, gzip", "shape": [10000, 10],
-            "preprocessing": f"x = (pixel / 255 - {W.MEAN}) / {W.STD}, shape [1,1,28,28]",
+            "preprocessing": f"x = (pixel / 255 - {ws_data.MEAN}) / {ws_data.STD}, shape [1,1,28,28]",
             "pytorch_top1": best["test_top1"], "seed": best["seed"],
             "sign_inputs_exactly_zero_first_2000": best["sign_inputs_test_2000"]["zero"]}
-    with open(os.path.join(REF_DIR, "logits.json"), "w") as f:
-        json.dump(meta, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(REF_DIR, "logits.json"), meta)
+
+
+def print_table(lines, path):
+    """Prints a Markdown table and writes it to path."""
+    text = "\n".join(lines)
+    print(text)
+    with open(path, "w") as f:
+        f.write(text + "\n")
 
 
 def collect(args):
@@ -294,10 +300,7 @@ def collect(args):
             lines.append(f"| {v}{' (best K)' if best and r is best else ''} | {r['val_top1'] * 100:.2f}% "
                          f"| {r['test_top1'] * 100:.2f}% | {r['binary_params']:,} | {r['float_params']:,} "
                          f"| {r['binary_macs']:,} | {r['float_macs']:,} | {r['onnx_bytes']:,} B | {r['wall_s']:.0f} s |")
-    text = "\n".join(lines)
-    print(text)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(text + "\n")
+    print_table(lines, os.path.join(args.out, "table.md"))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({"results": res, "best": best and best["variant"]}, f, indent=1)
     if best and args.write_resources:
@@ -306,9 +309,9 @@ def collect(args):
     return res, best
 
 
-LABELS_FILE = os.path.join(W.REPO_ROOT, "tools", "train", "fashion-labels.txt")
-BNN4J = os.path.join(W.REPO_ROOT, "bnn4j")
-PLOT = os.path.join(W.REPO_ROOT, "tools", "train", "ws-fashion.png")
+LABELS_FILE = os.path.join(REPO_ROOT, "tools", "train", "fashion-labels.txt")
+BNN4J = os.path.join(REPO_ROOT, "bnn4j")
+PLOT = os.path.join(REPO_ROOT, "tools", "train", "ws-fashion.png")
 NAMES = {"fp": "full precision", "bnn": "plain BNN, same width"}
 NAMES.update({f"wide{k}": f"widened BNN, K = {k}" for k in KS})
 NAMES.update({f"ws{k}": f"W&S, K = {k}" for k in KS})
@@ -318,7 +321,7 @@ def convert_command(onnx, out, final=False):
     """The bnn4j convert command for a network. final=True adds the preprocessing flags of
     CONTRACTS C2 (--background dark --fit pad), which exist once branch lib2 is merged."""
     cmd = [BNN4J, "convert", onnx, "-o", out, "--name", "fashion-ws", "--labels", LABELS_FILE,
-           "--mean", str(W.MEAN), "--std", str(W.STD), "--color", "GRAYSCALE"]
+           "--mean", str(ws_data.MEAN), "--std", str(ws_data.STD), "--color", "GRAYSCALE"]
     return cmd + (["--background", "dark", "--fit", "pad"] if final else [])
 
 
@@ -356,10 +359,7 @@ def report(args):
                      f"| {r['binary_params']:,} | {r['float_params']:,} | {r['binary_macs']:,} "
                      f"| {r['float_macs']:,} | {r['bnn_bytes']:,} B | {r['latency_ms'].get('p50', 0) * 1000:.0f} us "
                      f"({r['latency_ms'].get('min', 0) * 1000:.0f} us) |")
-    text = "\n".join(lines)
-    print(text)
-    with open(os.path.join(args.out, "report.md"), "w") as f:
-        f.write(text + "\n")
+    print_table(lines, os.path.join(args.out, "report.md"))
     with open(os.path.join(args.out, "report.json"), "w") as f:
         json.dump({"rows": rows, "bench": cpu, "best": best and best["variant"]}, f, indent=1)
     plot(rows, best)
