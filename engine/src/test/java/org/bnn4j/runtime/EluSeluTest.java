@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import org.bnn4j.format.Limits;
 import org.bnn4j.format.graph.OpType;
 import org.bnn4j.format.graph.Graph;
-import org.bnn4j.format.onnx.OnnxImporter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,29 +22,21 @@ class EluSeluTest {
 
   @Test
   void backendCasesMatchOnTheReferenceOps() throws IOException {
-    Path root = LibOnnxTestdata.rootOrSkip("node/test_elu");
-    int checked = 0;
-    for (String name : CASES) {
-      Path dir = root.resolve(name);
-      Graph g = OnnxImporter.importModel(dir.resolve("model.onnx"), Limits.DEFAULT);
-      CompiledGraph cg = CompiledGraph.compile(g, new ReferenceOps());
-      for (LibOnnxTestdata.DataSet set : LibOnnxTestdata.dataSets(dir)) {
-        Executor e = cg.newExecutor();
-        e.setInput(0, set.input(), 0);
-        e.run();
-        float[] got = e.output(0);
-        float[] w = set.expected();
-        assertEquals(w.length, got.length, name);
-        for (int i = 0; i < w.length; i++) {
-          // numpy's float32 exp(x) - 1 loses up to an ulp of 1 (6e-8) near x = 0, times alpha
-          // and gamma: hence the absolute term; elsewhere both sides are within a few ulp.
-          assertTrue(Math.abs(got[i] - w[i]) <= 1e-6 + 1e-5 * Math.abs(w[i]),
-              name + " element " + i + ": x " + set.input()[i] + ", expected " + w[i]
-                  + ", got " + got[i]);
-        }
-        checked++;
+    int checked = LibOnnxTestdata.checkEach(CASES, (name, g, set) -> {
+      Executor e = CompiledGraph.compile(g, new ReferenceOps()).newExecutor();
+      e.setInput(0, set.input(), 0);
+      e.run();
+      float[] got = e.output(0);
+      float[] w = set.expected();
+      assertEquals(w.length, got.length, name);
+      for (int i = 0; i < w.length; i++) {
+        // numpy's float32 exp(x) - 1 loses up to an ulp of 1 (6e-8) near x = 0, times alpha
+        // and gamma: hence the absolute term; elsewhere both sides are within a few ulp.
+        assertTrue(Math.abs(got[i] - w[i]) <= 1e-6 + 1e-5 * Math.abs(w[i]),
+            name + " element " + i + ": x " + set.input()[i] + ", expected " + w[i]
+                + ", got " + got[i]);
       }
-    }
+    });
     assertEquals(CASES.size(), checked);
   }
 

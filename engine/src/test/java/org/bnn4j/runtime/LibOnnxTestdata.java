@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.bnn4j.format.Limits;
+import org.bnn4j.format.graph.Graph;
+import org.bnn4j.format.onnx.OnnxImporter;
 import org.bnn4j.format.onnx.OnnxTensors;
 import org.junit.jupiter.api.Assumptions;
 
@@ -20,17 +22,38 @@ final class LibOnnxTestdata {
   /** One data set of a one-input, one-output case. */
   record DataSet(float[] input, float[] expected) {}
 
-  /** The suite's root ({@code -Dbnn4j.onnxTestdata} or Debian's path); skips the test without it. */
-  static Path rootOrSkip(String probeCase) {
+  /** A check of one data set of a case, given the case's imported graph. */
+  @FunctionalInterface
+  interface DataSetCheck {
+    void check(String caseName, Graph graph, DataSet set);
+  }
+
+  /**
+   * Imports each case (a folder under the suite's root, {@code -Dbnn4j.onnxTestdata} or
+   * Debian's path) and runs {@code check} on each of its data sets; skips the test when the suite
+   * is not installed.
+   *
+   * @return how many data sets were checked
+   */
+  static int checkEach(List<String> cases, DataSetCheck check) throws IOException {
     Path root = Path.of(System.getProperty("bnn4j.onnxTestdata",
         "/usr/share/libonnx-testdata/data"));
-    Assumptions.assumeTrue(Files.isDirectory(root.resolve(probeCase)),
+    Assumptions.assumeTrue(Files.isDirectory(root.resolve(cases.get(0))),
         "skipped: libonnx-testdata not found at " + root);
-    return root;
+    int checked = 0;
+    for (String name : cases) {
+      Path dir = root.resolve(name);
+      Graph g = OnnxImporter.importModel(dir.resolve("model.onnx"), Limits.DEFAULT);
+      for (DataSet set : dataSets(dir)) {
+        check.check(name, g, set);
+        checked++;
+      }
+    }
+    return checked;
   }
 
   /** Every {@code test_data_set_*} of the case in {@code dir}. */
-  static List<DataSet> dataSets(Path dir) throws IOException {
+  private static List<DataSet> dataSets(Path dir) throws IOException {
     List<Path> sets;
     try (Stream<Path> s = Files.list(dir)) {
       sets = s.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).sorted()

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
-import org.bnn4j.format.Limits;
 import org.bnn4j.format.graph.Graph;
 import org.bnn4j.format.graph.OpType;
-import org.bnn4j.format.onnx.OnnxImporter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,17 +20,9 @@ class ShrinkTest {
 
   @Test
   void backendCasesMatchOnTheReferenceOps() throws IOException {
-    Path root = LibOnnxTestdata.rootOrSkip("node/test_shrink_hard");
-    int checked = 0;
-    for (String name : CASES) {
-      Path dir = root.resolve(name);
-      Graph g = OnnxImporter.importModel(dir.resolve("model.onnx"), Limits.DEFAULT);
-      for (LibOnnxTestdata.DataSet set : LibOnnxTestdata.dataSets(dir)) {
+    int checked = LibOnnxTestdata.checkEach(CASES, (name, g, set) ->
         // One float addition or subtraction per element, as numpy's float32: the same bits.
-        assertArrayEquals(set.expected(), run(g, set.input()), name);
-        checked++;
-      }
-    }
+        assertArrayEquals(set.expected(), run(g, set.input()), name));
     assertEquals(CASES.size(), checked);
   }
 
