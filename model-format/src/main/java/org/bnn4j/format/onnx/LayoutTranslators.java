@@ -40,14 +40,14 @@ final class LayoutTranslators {
         perm[i] = rank - 1 - i;
       }
     }
-    ConstantFolding.checkPermutation(c.where, perm, rank);
+    LayoutFolding.checkPermutation(c.where, perm, rank);
     Value v = c.constIn(0);
     boolean identity = true;
     for (int i = 0; i < rank; i++) {
       identity &= perm[i] == i;
     }
     if (v != null) {
-      c.define(c.out(0), ConstantFolding.transpose(c.where, v, perm));
+      c.define(c.out(0), LayoutFolding.transpose(c.where, v, perm));
     } else if (identity) {
       c.alias(c.out(0), c.in(0));
     } else {
@@ -190,7 +190,7 @@ final class LayoutTranslators {
       }
     }
     if (consts.size() == c.ins.size()) {
-      c.define(c.out(0), ConstantFolding.concat(c.where, consts, axis, c.limits()));
+      c.define(c.out(0), LayoutFolding.concat(c.where, consts, axis, c.limits()));
     } else if (live.size() == 1) {
       c.alias(c.out(0), live.get(0));
     } else {

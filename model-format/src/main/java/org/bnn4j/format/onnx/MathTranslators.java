@@ -429,7 +429,7 @@ final class MathTranslators {
    */
   static void runtimeSlice(NodeContext c, long[] starts, long[] ends, long[] axes, long[] steps) {
     ValueType x = c.type(0);
-    ConstantFolding.SliceSpec spec = ConstantFolding.resolveSlice(c.where, x.dims(), starts,
+    LayoutFolding.SliceSpec spec = LayoutFolding.resolveSlice(c.where, x.dims(), starts,
         ends, axes, steps);
     int[] out = spec.out();
     boolean whole = true;

@@ -95,7 +95,7 @@ final class ShapeTranslators {
     if (axis < 0 || axis >= r) {
       throw c.malformed("axis " + c.attrs.getInt("axis", 0) + " is out of range for rank " + r);
     }
-    c.define(c.out(0), ConstantFolding.gather(c.where, data, idx, axis, c.limits()));
+    c.define(c.out(0), LayoutFolding.gather(c.where, data, idx, axis, c.limits()));
   }
 
   private static void cast(NodeContext c) {
@@ -170,7 +170,7 @@ final class ShapeTranslators {
       MathTranslators.runtimeSlice(c, starts, ends, axes, steps);
       return;
     }
-    c.define(c.out(0), ConstantFolding.slice(c.where, data, starts, ends, axes, steps,
+    c.define(c.out(0), LayoutFolding.slice(c.where, data, starts, ends, axes, steps,
         c.limits()));
   }
 
